@@ -1,0 +1,1 @@
+"""BYOSC: turn a course's material into a study buddy that answers with citations."""

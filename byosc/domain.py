@@ -1,0 +1,131 @@
+"""Domain types shared by every service: the contracts that cross process boundaries."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import UTC, datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# Deterministic IDs: re-ingesting the same bytes yields the same IDs, so upserts
+# overwrite instead of duplicating.
+_POINT_NAMESPACE = uuid.UUID("6f1c7c2e-8d1b-4c55-9a53-2f6f0c6b1e11")
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def document_id(course_id: str, digest: str) -> str:
+    return hashlib.sha256(f"{course_id}:{digest}".encode()).hexdigest()[:24]
+
+
+def chunk_id(course_id: str, digest: str, index: int) -> str:
+    return str(uuid.uuid5(_POINT_NAMESPACE, f"{course_id}:{digest}:{index}"))
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Course(BaseModel):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["cs101"])
+    name: str = Field(min_length=1, max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Section(BaseModel):
+    """One unit of extracted text with its location: a PDF page, a heading section, a segment."""
+
+    text: str
+    page: int | None = None
+    heading: str | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+class Document(BaseModel):
+    id: str
+    course_id: str
+    filename: str
+    title: str
+    content_hash: str
+    media_type: str
+    sections: int = 0
+    chunks: int = 0
+    warnings: list[str] = Field(default_factory=list)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Chunk(BaseModel):
+    id: str
+    course_id: str
+    document_id: str
+    index: int
+    text: str
+    title: str
+    filename: str
+    page: int | None = None
+    heading: str | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+
+
+class ScoredChunk(BaseModel):
+    chunk: Chunk
+    score: float
+
+
+class Citation(BaseModel):
+    n: int
+    document_id: str
+    title: str
+    filename: str
+    page: int | None = None
+    heading: str | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    snippet: str
+    score: float
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant"]
+    content: str = Field(max_length=8000)
+
+
+class ChatRequest(BaseModel):
+    course_id: str
+    messages: list[ChatMessage] = Field(min_length=1, max_length=50)
+    stream: bool = False
+    use_adapter: bool = True
+    max_tokens: int = Field(default=192, ge=1, le=2048)
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ChatResponse(BaseModel):
+    answer: str
+    citations: list[Citation]
+    model: str
+    usage: Usage = Field(default_factory=Usage)
+
+
+class FileError(BaseModel):
+    filename: str
+    reason: str
+
+
+class IngestReport(BaseModel):
+    """What one ingestion batch did: the good files are kept even when others fail."""
+
+    course_id: str
+    documents: list[Document] = Field(default_factory=list)
+    errors: list[FileError] = Field(default_factory=list)
+    unchanged: list[str] = Field(default_factory=list)

@@ -1,0 +1,30 @@
+"""Errors that carry a user-facing reason; services map them to HTTP statuses."""
+
+
+class ByoscError(Exception):
+    """Base class: the message is safe to show to the caller."""
+
+
+class NotFound(ByoscError):
+    pass
+
+
+class AlreadyExists(ByoscError):
+    pass
+
+
+class BadFile(ByoscError):
+    """A file that cannot be ingested: empty, unreadable, mislabelled or unsupported."""
+
+    def __init__(self, filename: str, reason: str) -> None:
+        super().__init__(f"{filename}: {reason}")
+        self.filename = filename
+        self.reason = reason
+
+
+class ModelUnavailable(ByoscError):
+    """The model server did not answer; callers may still have retrieved passages."""
+
+
+class ModelsMissing(ByoscError):
+    """A bundled model is not prepared; the message says how to get it."""

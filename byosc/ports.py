@@ -1,0 +1,88 @@
+"""The external systems BYOSC talks to, as Protocols. Adapters live in byosc/<area>/."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from byosc.domain import Chunk, Course, Document, ScoredChunk, Section, Usage
+
+
+class Extracted(BaseModel):
+    media_type: str
+    title: str
+    sections: list[Section]
+    warnings: list[str] = []
+
+
+class Extractor(Protocol):
+    """Turns the bytes of one file into located sections (pages, headings, segments)."""
+
+    def extract(self, data: bytes, filename: str) -> Extracted: ...
+
+
+class Embedder(Protocol):
+    @property
+    def dimension(self) -> int: ...
+
+    def embed_documents(self, texts: Sequence[str]) -> list[list[float]]: ...
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class SearchIndex(Protocol):
+    """Vector index of chunks. Every read and delete is restricted to one course."""
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
+
+    def search(
+        self, course_id: str, vector: Sequence[float], text: str, limit: int
+    ) -> list[ScoredChunk]: ...
+
+    def delete_document(self, course_id: str, document_id: str) -> None: ...
+
+    def delete_course(self, course_id: str) -> None: ...
+
+    def count(self, course_id: str) -> int: ...
+
+    def close(self) -> None: ...
+
+
+class Catalog(Protocol):
+    """Metadata DB: courses and their documents."""
+
+    def create_course(self, course: Course) -> Course: ...
+
+    def get_course(self, course_id: str) -> Course | None: ...
+
+    def list_courses(self) -> list[Course]: ...
+
+    def delete_course(self, course_id: str) -> bool: ...
+
+    def put_document(self, document: Document) -> None: ...
+
+    def find_document(self, course_id: str, content_hash: str) -> Document | None: ...
+
+    def list_documents(self, course_id: str) -> list[Document]: ...
+
+
+class Completion(BaseModel):
+    text: str
+    model: str
+    usage: Usage
+
+
+class ChatModel(Protocol):
+    """An OpenAI-style chat model; `model` picks the base model or a LoRA adapter by name."""
+
+    def complete(
+        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+    ) -> Completion: ...
+
+    def stream(
+        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+    ) -> Iterator[str]: ...
+
+    def models(self) -> list[str]: ...

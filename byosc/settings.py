@@ -1,0 +1,124 @@
+"""All configuration, from environment variables (BYOSC_*, nested with __), validated at start-up.
+
+One switch, `profile`, picks the defaults: `embedded` runs everything on one machine with no
+servers; `compose` and `k8s` expect Qdrant, PostgreSQL, Redis and vLLM at the given URLs.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+BASE_MODEL_NAME = "smollm2-135m-instruct"
+
+
+class EmbedderSettings(BaseModel):
+    model_path: Path | None = Field(
+        default=None, description="SentenceTransformer directory; default: the bundled MiniLM."
+    )
+    batch_size: int = Field(default=64, ge=1, description="Texts per forward pass.")
+    device: str = Field(default="cpu", description="torch device for embeddings.")
+
+
+class IndexSettings(BaseModel):
+    kind: Literal["edge", "qdrant", "http"] = Field(
+        default="edge",
+        description="edge: Qdrant Edge in-process; qdrant: a Qdrant server; "
+        "http: the embedded index owned by the inference service.",
+    )
+    path: Path | None = Field(default=None, description="Edge shard directory.")
+    url: str = Field(default="http://127.0.0.1:6333", description="Qdrant server URL.")
+    api_key: str | None = Field(default=None, description="Qdrant server API key.")
+    collection: str = Field(default="byosc_chunks", description="Qdrant collection name.")
+
+
+class DatabaseSettings(BaseModel):
+    url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite in the data directory."
+    )
+
+
+class LlmSettings(BaseModel):
+    base_url: str = Field(
+        default="http://127.0.0.1:8004/v1",
+        description="OpenAI-compatible endpoint: vLLM or the local model server.",
+    )
+    api_key: str = Field(default="EMPTY", description="Bearer token for the model server.")
+    model: str = Field(default=BASE_MODEL_NAME, description="Name of the base model served.")
+    timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout.")
+    in_process: bool = Field(
+        default=False,
+        description="Run the local engine inside this process instead of calling a server "
+        "(the CLI in the embedded profile).",
+    )
+
+
+class ChunkSettings(BaseModel):
+    size_chars: int = Field(default=900, ge=100, description="Target chunk length.")
+    overlap_chars: int = Field(default=150, ge=0, description="Characters shared by neighbours.")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> ChunkSettings:
+        if self.overlap_chars >= self.size_chars:
+            raise ValueError("chunk overlap must be smaller than the chunk size")
+        return self
+
+
+class RagSettings(BaseModel):
+    top_k: int = Field(default=4, ge=1, le=20, description="Sources put in the prompt.")
+    snippet_chars: int = Field(default=240, ge=40, description="Length of citation snippets.")
+
+
+class ServiceUrls(BaseModel):
+    ingest: str = "http://127.0.0.1:8001"
+    inference: str = "http://127.0.0.1:8002"
+    trainer: str = "http://127.0.0.1:8003"
+    timeout_s: float = Field(default=300.0, gt=0, description="Gateway-to-service timeout.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BYOSC_", env_nested_delimiter="__")
+
+    profile: Literal["embedded", "compose", "k8s"] = "embedded"
+    home: Path = Field(
+        default=Path("~/.cache/byosc"), description="Prepared models live in home/models."
+    )
+    data_dir: Path | None = Field(
+        default=None, description="Index, SQLite DB and uploads; default: home/data."
+    )
+    max_upload_bytes: int = Field(default=50 * 1024 * 1024, ge=1)
+    embedder: EmbedderSettings = EmbedderSettings()
+    index: IndexSettings = IndexSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    llm: LlmSettings = LlmSettings()
+    chunking: ChunkSettings = ChunkSettings()
+    rag: RagSettings = RagSettings()
+    services: ServiceUrls = ServiceUrls()
+
+    @model_validator(mode="after")
+    def _production_needs_servers(self) -> Settings:
+        if self.profile != "embedded":
+            if self.index.kind == "edge":
+                raise ValueError(f"profile {self.profile} needs a Qdrant server (index.kind=qdrant)")
+            if self.database.url is None or self.database.url.startswith("sqlite"):
+                raise ValueError(f"profile {self.profile} needs BYOSC_DATABASE__URL (PostgreSQL)")
+        return self
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home.expanduser() / "models"
+
+    @property
+    def data_path(self) -> Path:
+        return (self.data_dir or self.home / "data").expanduser()
+
+    @property
+    def index_path(self) -> Path:
+        return (self.index.path or self.data_path / "index").expanduser()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_path / 'byosc.db'}"
