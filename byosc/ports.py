@@ -67,6 +67,8 @@ class Catalog(Protocol):
 
     def list_documents(self, course_id: str) -> list[Document]: ...
 
+    def delete_document(self, course_id: str, document_id: str) -> bool: ...
+
 
 class Completion(BaseModel):
     text: str

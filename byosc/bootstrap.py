@@ -1,0 +1,47 @@
+"""Builds adapters from settings. Each service's lifespan and the CLI call these, so the
+wiring of ports to implementations lives in one place."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from byosc.catalog.sql import SqlCatalog
+from byosc.settings import Settings
+
+if TYPE_CHECKING:
+    from byosc.ports import ChatModel, Embedder, SearchIndex
+
+
+def open_catalog(settings: Settings) -> SqlCatalog:
+    return SqlCatalog(settings.database_url)
+
+
+def open_embedder(settings: Settings) -> Embedder:
+    from byosc.embed.sentence_transformers import SentenceTransformerEmbedder
+    from byosc.models import bundled_models
+
+    path = settings.embedder.model_path or bundled_models(settings).embedder_dir
+    return SentenceTransformerEmbedder(path, settings.embedder.batch_size, settings.embedder.device)
+
+
+def open_search_index(settings: Settings, dimension: int) -> SearchIndex:
+    if settings.index.kind == "http":
+        from byosc.index.http import HttpIndex
+
+        return HttpIndex(settings.services.inference, settings.services.timeout_s)
+    from byosc.index import open_index
+
+    return open_index(settings, dimension)
+
+
+def open_chat_model(settings: Settings) -> ChatModel:
+    if settings.llm.in_process:
+        from byosc.llm.engine import LocalEngine
+        from byosc.llm.engine_chat import EngineChatModel
+        from byosc.models import bundled_models
+
+        engine = LocalEngine(bundled_models(settings).llm_dir, base_name=settings.llm.model)
+        return EngineChatModel(engine)
+    from byosc.llm.openai_chat import OpenAIChatModel
+
+    return OpenAIChatModel(settings.llm)

@@ -1,0 +1,1 @@
+"""Metadata DB adapters (the Catalog port)."""

@@ -1,0 +1,126 @@
+"""SqlCatalog: courses and documents in SQLite (embedded) or PostgreSQL (production)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from byosc.domain import Course, Document
+from byosc.errors import AlreadyExists
+
+metadata = sa.MetaData()
+
+courses = sa.Table(
+    "courses",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "course_id", sa.String(64), sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    ),
+    sa.Column("filename", sa.String(500), nullable=False),
+    sa.Column("title", sa.String(500), nullable=False),
+    sa.Column("content_hash", sa.String(64), nullable=False),
+    sa.Column("media_type", sa.String(100), nullable=False),
+    sa.Column("sections", sa.Integer, nullable=False),
+    sa.Column("chunks", sa.Integer, nullable=False),
+    sa.Column("warnings", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.UniqueConstraint("course_id", "content_hash"),
+)
+
+
+def _engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30})
+
+        # SQLite enforces foreign keys (our cascade) only when asked, per connection.
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(conn: Any, _record: Any) -> None:
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA journal_mode=WAL")
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class SqlCatalog:
+    def __init__(self, url: str) -> None:
+        self.engine = _engine(url)
+        metadata.create_all(self.engine)
+
+    def create_course(self, course: Course) -> Course:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(courses.insert().values(**course.model_dump()))
+        except sa.exc.IntegrityError as exc:
+            raise AlreadyExists(f"course {course.id} already exists") from exc
+        return course
+
+    def get_course(self, course_id: str) -> Course | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(courses.select().where(courses.c.id == course_id)).first()
+        return Course.model_validate(row._asdict()) if row else None
+
+    def list_courses(self) -> list[Course]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(courses.select().order_by(courses.c.id)).all()
+        return [Course.model_validate(r._asdict()) for r in rows]
+
+    def delete_course(self, course_id: str) -> bool:
+        with self.engine.begin() as conn:
+            conn.execute(documents.delete().where(documents.c.course_id == course_id))
+            deleted = conn.execute(courses.delete().where(courses.c.id == course_id))
+        return deleted.rowcount > 0
+
+    def put_document(self, document: Document) -> None:
+        row = document.model_dump()
+        row["warnings"] = json.dumps(document.warnings)
+        with self.engine.begin() as conn:
+            conn.execute(documents.delete().where(documents.c.id == document.id))
+            conn.execute(documents.insert().values(**row))
+
+    def find_document(self, course_id: str, content_hash: str) -> Document | None:
+        query = documents.select().where(
+            documents.c.course_id == course_id, documents.c.content_hash == content_hash
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        return _document(row) if row else None
+
+    def list_documents(self, course_id: str) -> list[Document]:
+        query = (
+            documents.select()
+            .where(documents.c.course_id == course_id)
+            .order_by(documents.c.filename)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_document(r) for r in rows]
+
+    def delete_document(self, course_id: str, document_id: str) -> bool:
+        query = documents.delete().where(
+            documents.c.course_id == course_id, documents.c.id == document_id
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount > 0
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _document(row: sa.Row[Any]) -> Document:
+    data = row._asdict()
+    data["warnings"] = json.loads(data["warnings"])
+    return Document.model_validate(data)

@@ -1,0 +1,1 @@
+"""The `byosc` command line."""

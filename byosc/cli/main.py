@@ -1,0 +1,126 @@
+"""`byosc`: course operations for admins and scripts, in-process in the embedded profile."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import BaseModel
+
+from byosc.cli import render
+from byosc.cli.models_cmd import app as models_app
+from byosc.cli.runtime import Runtime
+from byosc.domain import ChatMessage, ChatRequest, Course
+from byosc.errors import ByoscError
+from byosc.ingest import read_paths
+
+app = typer.Typer(help="BYOSC: course study buddies from lecture material.", no_args_is_help=True)
+courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_help=True)
+app.add_typer(courses_app, name="courses")
+app.add_typer(models_app, name="models")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+CourseOpt = Annotated[str, typer.Option("--course", "-c", help="Course ID.")]
+
+
+def _print_json(value: BaseModel | list[BaseModel]) -> None:
+    if isinstance(value, list):
+        typer.echo(json.dumps([v.model_dump(mode="json") for v in value], indent=2))
+    else:
+        typer.echo(value.model_dump_json(indent=2))
+
+
+def _fail(exc: ByoscError) -> typer.Exit:
+    typer.secho(f"error: {exc}", fg="red", err=True)
+    return typer.Exit(code=1)
+
+
+@courses_app.command("create")
+def courses_create(
+    course_id: Annotated[str, typer.Argument(help="Short ID, e.g. cs140")],
+    name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+    as_json: JsonFlag = False,
+) -> None:
+    with Runtime() as rt:
+        try:
+            course = rt.catalog.create_course(Course(id=course_id, name=name or course_id))
+        except ByoscError as exc:
+            raise _fail(exc) from exc
+    _print_json(course) if as_json else typer.echo(f"created course {course.id}")
+
+
+@courses_app.command("list")
+def courses_list(as_json: JsonFlag = False) -> None:
+    with Runtime() as rt:
+        courses = rt.catalog.list_courses()
+    if as_json:
+        _print_json(list(courses))
+        return
+    for course in courses:
+        typer.echo(f"{course.id}\t{course.name}")
+
+
+@courses_app.command("delete")
+def courses_delete(course_id: str) -> None:
+    with Runtime() as rt:
+        if rt.catalog.get_course(course_id) is None:
+            raise _fail(ByoscError(f"course {course_id} does not exist"))
+        rt.index.delete_course(course_id)
+        rt.catalog.delete_course(course_id)
+    typer.echo(f"deleted course {course_id}")
+
+
+@app.command()
+def ingest(
+    course: CourseOpt,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest")],
+    as_json: JsonFlag = False,
+) -> None:
+    """Extract, chunk, embed and index files into a course."""
+    with Runtime() as rt:
+        try:
+            report = rt.ingestor.ingest(course, read_paths(paths))
+        except ByoscError as exc:
+            raise _fail(exc) from exc
+    _print_json(report) if as_json else render.show_report(report)
+    if report.errors:
+        raise typer.Exit(code=2)
+
+
+@app.command()
+def ask(
+    course: CourseOpt,
+    question: Annotated[str, typer.Argument(help="The student's question")],
+    max_tokens: Annotated[int, typer.Option(help="Longest answer, in tokens")] = 160,
+    as_json: JsonFlag = False,
+) -> None:
+    """Answer a question from the course material, with citations."""
+    request = ChatRequest(
+        course_id=course,
+        messages=[ChatMessage(role="user", content=question)],
+        max_tokens=max_tokens,
+    )
+    with Runtime(llm=True) as rt:
+        try:
+            response = rt.chat.answer(request)
+        except ByoscError as exc:
+            raise _fail(exc) from exc
+    _print_json(response) if as_json else render.show_answer(response)
+
+
+@app.command()
+def search(
+    course: CourseOpt,
+    query: Annotated[str, typer.Argument(help="What to look for")],
+    limit: Annotated[int, typer.Option(help="Number of chunks")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """Show the course chunks that best match a query."""
+    with Runtime() as rt:
+        try:
+            hits = rt.chat.search(course, query, limit)
+        except ByoscError as exc:
+            raise _fail(exc) from exc
+    _print_json(list(hits)) if as_json else render.show_hits(hits)

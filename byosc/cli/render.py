@@ -1,0 +1,46 @@
+"""Human-readable output of CLI results (the --json flag prints the models instead)."""
+
+from __future__ import annotations
+
+import typer
+
+from byosc.domain import ChatResponse, Citation, IngestReport, ScoredChunk
+from byosc.rag.citations import snippet
+from byosc.rag.prompt import location
+
+
+def where(c: Citation) -> str:
+    parts = [c.filename]
+    if c.page is not None:
+        parts.append(f"page {c.page}")
+    if c.start_s is not None:
+        parts.append(f"{c.start_s:.0f}s-{(c.end_s or c.start_s):.0f}s")
+    if c.heading and c.page is None:
+        parts.append(c.heading)
+    return ", ".join(parts)
+
+
+def show_answer(response: ChatResponse) -> None:
+    typer.echo(response.answer)
+    if response.citations:
+        typer.echo("\nSources:")
+    for c in response.citations:
+        typer.echo(f"  [{c.n}] {where(c)}  (score {c.score:.2f})")
+        typer.echo(f"      {c.snippet}")
+
+
+def show_report(report: IngestReport) -> None:
+    for doc in report.documents:
+        typer.echo(f"ingested  {doc.filename}: {doc.sections} sections, {doc.chunks} chunks")
+        for warning in doc.warnings:
+            typer.echo(f"  warning: {warning}")
+    for name in report.unchanged:
+        typer.echo(f"unchanged {name}")
+    for error in report.errors:
+        typer.secho(f"refused   {error.filename}: {error.reason}", fg="red", err=True)
+
+
+def show_hits(hits: list[ScoredChunk]) -> None:
+    for rank, hit in enumerate(hits, start=1):
+        typer.echo(f"{rank:2d}. {hit.score:.3f}  {location(hit.chunk)}")
+        typer.echo(f"    {snippet(hit.chunk.text, 160)}")

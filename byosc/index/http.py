@@ -1,0 +1,47 @@
+"""HttpIndex: the SearchIndex port over HTTP, for processes that do not own the embedded index.
+
+An Edge shard locks its directory to one process. In the embedded profile the inference
+service owns it and serves `/internal/index/*`; the ingest service and workers use this
+adapter to reach it. In production every process talks to the Qdrant server directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import httpx
+
+from byosc.domain import Chunk, ScoredChunk
+
+PREFIX = "/internal/index"
+
+
+class HttpIndex:
+    def __init__(self, base_url: str, timeout_s: float = 60.0) -> None:
+        self._http = httpx.Client(base_url=base_url.rstrip("/") + PREFIX, timeout=timeout_s)
+
+    def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        body = {"chunks": [c.model_dump() for c in chunks], "vectors": [list(v) for v in vectors]}
+        self._http.post("/upsert", json=body).raise_for_status()
+
+    def search(
+        self, course_id: str, vector: Sequence[float], text: str, limit: int
+    ) -> list[ScoredChunk]:
+        body = {"course_id": course_id, "vector": list(vector), "text": text, "limit": limit}
+        response = self._http.post("/search", json=body)
+        response.raise_for_status()
+        return [ScoredChunk.model_validate(hit) for hit in response.json()]
+
+    def delete_document(self, course_id: str, document_id: str) -> None:
+        self._http.delete(f"/courses/{course_id}/documents/{document_id}").raise_for_status()
+
+    def delete_course(self, course_id: str) -> None:
+        self._http.delete(f"/courses/{course_id}").raise_for_status()
+
+    def count(self, course_id: str) -> int:
+        response = self._http.get(f"/courses/{course_id}/count")
+        response.raise_for_status()
+        return int(response.json()["count"])
+
+    def close(self) -> None:
+        self._http.close()

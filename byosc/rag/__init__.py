@@ -1,0 +1,1 @@
+"""Retrieval-augmented chat: retrieve course chunks, prompt with numbered sources, cite."""

@@ -1,0 +1,1 @@
+"""Plumbing every service shares: error mapping, health, readiness and metrics routes."""

@@ -1,0 +1,53 @@
+"""Composition root of the inference service.
+
+In the embedded profile this service owns the Qdrant Edge shard (one process per shard)
+and lends it to the others through /internal/index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from byosc.bootstrap import open_catalog, open_chat_model, open_embedder, open_search_index
+from byosc.ports import SearchIndex
+from byosc.rag.chat import RagChat
+from byosc.settings import Settings
+
+
+def lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+    if settings.index.kind == "http":
+        raise ValueError("the inference service owns the index: index.kind must be edge or qdrant")
+
+    @asynccontextmanager
+    async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+        catalog = open_catalog(settings)
+        embedder = open_embedder(settings)
+        index = open_search_index(settings, embedder.dimension)
+        model = open_chat_model(settings)
+        app.state.settings = settings
+        app.state.index = index
+        app.state.model = model
+        app.state.chat = RagChat(catalog, embedder, index, model, settings.rag, settings.llm.model)
+        try:
+            yield
+        finally:
+            index.close()
+            catalog.close()
+
+    return _lifespan
+
+
+def _chat(request: Request) -> RagChat:
+    return request.app.state.chat  # type: ignore[no-any-return]
+
+
+def _index(request: Request) -> SearchIndex:
+    return request.app.state.index  # type: ignore[no-any-return]
+
+
+ChatDep = Annotated[RagChat, Depends(_chat)]
+IndexDep = Annotated[SearchIndex, Depends(_index)]

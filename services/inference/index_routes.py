@@ -1,0 +1,55 @@
+"""/internal/index: the embedded index lent to other processes (see byosc.index.http).
+Not routed by the gateway."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, Response
+from pydantic import BaseModel
+
+from byosc.domain import Chunk, ScoredChunk
+from byosc.index.http import PREFIX
+from services.inference.dependencies import IndexDep
+
+router = APIRouter(prefix=PREFIX, tags=["internal"], include_in_schema=False)
+
+
+class Upsert(BaseModel):
+    chunks: list[Chunk]
+    vectors: list[list[float]]
+
+
+class Search(BaseModel):
+    course_id: str
+    vector: list[float]
+    text: str
+    limit: int
+
+
+@router.post("/upsert", status_code=204)
+def upsert(body: Upsert, index: IndexDep) -> Response:
+    if len(body.chunks) != len(body.vectors):
+        raise HTTPException(422, "chunks and vectors differ in length")
+    index.upsert(body.chunks, body.vectors)
+    return Response(status_code=204)
+
+
+@router.post("/search")
+def search(body: Search, index: IndexDep) -> list[ScoredChunk]:
+    return index.search(body.course_id, body.vector, body.text, body.limit)
+
+
+@router.delete("/courses/{course_id}/documents/{document_id}", status_code=204)
+def delete_document(course_id: str, document_id: str, index: IndexDep) -> Response:
+    index.delete_document(course_id, document_id)
+    return Response(status_code=204)
+
+
+@router.delete("/courses/{course_id}", status_code=204)
+def delete_course(course_id: str, index: IndexDep) -> Response:
+    index.delete_course(course_id)
+    return Response(status_code=204)
+
+
+@router.get("/courses/{course_id}/count")
+def count(course_id: str, index: IndexDep) -> dict[str, int]:
+    return {"count": index.count(course_id)}

@@ -1,0 +1,49 @@
+"""/chat and /search: thin mappings onto byosc.rag."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from itertools import chain
+
+from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
+
+from byosc.domain import ChatRequest, ChatResponse, ScoredChunk
+from byosc.rag.chat import Delta, Done
+from services.inference.dependencies import ChatDep
+
+router = APIRouter(tags=["chat"])
+
+
+@router.post(
+    "/chat",
+    response_model=ChatResponse,
+    responses={200: {"content": {"text/event-stream": {}}}, 503: {"description": "LLM down"}},
+)
+def chat(body: ChatRequest, rag: ChatDep) -> ChatResponse | StreamingResponse:
+    if not body.stream:
+        return rag.answer(body)
+    events = rag.stream(body)
+    # Pull the first event before answering, so a model server that is down gives a 503
+    # instead of a stream that breaks after its headers.
+    first = next(events)
+    return StreamingResponse(_sse(first, events), media_type="text/event-stream")
+
+
+def _sse(first: Delta | Done, rest: Iterator[Delta | Done]) -> Iterator[str]:
+    for item in chain([first], rest):
+        if isinstance(item, Delta):
+            yield f"event: delta\ndata: {json.dumps({'text': item.text})}\n\n"
+        else:
+            yield f"event: done\ndata: {item.response.model_dump_json()}\n\n"
+
+
+@router.get("/courses/{course_id}/search", tags=["search"])
+def search(
+    course_id: str,
+    rag: ChatDep,
+    q: str = Query(min_length=1, max_length=2000),
+    limit: int = Query(default=10, ge=1, le=100),
+) -> list[ScoredChunk]:
+    return rag.search(course_id, q, limit)

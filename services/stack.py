@@ -1,0 +1,109 @@
+"""`make up`: every service as its own process on loopback, in the embedded profile.
+
+The inference service owns the embedded index, so the ingest service reaches it over HTTP.
+Ctrl-C stops them all. Tests use `Stack` to drive the same processes.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+# Start order: each service's dependencies come up before it.
+SERVICES = ["modelserver", "inference", "ingest", "trainer", "gateway"]
+DEFAULT_PORTS = {"gateway": 8000, "ingest": 8001, "inference": 8002, "trainer": 8003,
+                 "modelserver": 8004}
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    log_dir: Path | None = None
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}"
+
+    def env(self, service: str) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "BYOSC_PROFILE": "embedded",
+            "BYOSC_DATA_DIR": str(self.data_dir),
+            "BYOSC_LLM__BASE_URL": f"{self.url('modelserver')}/v1",
+            "BYOSC_SERVICES__INGEST": self.url("ingest"),
+            "BYOSC_SERVICES__INFERENCE": self.url("inference"),
+            "BYOSC_SERVICES__TRAINER": self.url("trainer"),
+            "BYOSC_INDEX__KIND": "http" if service == "ingest" else "edge",
+        })
+        return env
+
+    def start(self, service: str, timeout_s: float = 120.0) -> None:
+        log_dir = self.log_dir or self.data_dir / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        log = (log_dir / f"{service}.log").open("ab")
+        cmd = [sys.executable, "-m", f"services.{service}", "--port", str(self.ports[service])]
+        self.processes[service] = subprocess.Popen(
+            cmd, env=self.env(service), stdout=log, stderr=subprocess.STDOUT
+        )
+        self._wait_healthy(service, timeout_s)
+
+    def start_all(self) -> None:
+        for service in SERVICES:
+            self.start(service)
+
+    def stop(self, service: str) -> None:
+        process = self.processes.pop(service, None)
+        if process is None:
+            return
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def stop_all(self) -> None:
+        for service in reversed(list(self.processes)):
+            self.stop(service)
+
+    def _wait_healthy(self, service: str, timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.processes[service].poll() is not None:
+                raise RuntimeError(f"{service} exited; see its log in {self.data_dir}/logs")
+            try:
+                if httpx.get(f"{self.url(service)}/healthz", timeout=1.0).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{service} did not become healthy within {timeout_s:.0f}s")
+
+
+def main() -> None:
+    stack = Stack(data_dir=Path(os.environ.get("BYOSC_DATA_DIR", "var/stack")).resolve())
+    try:
+        for service in SERVICES:
+            print(f"starting {service:<12} {stack.url(service)}", flush=True)
+            stack.start(service)
+        print(f"\nBYOSC is up: API {stack.url('gateway')}  docs {stack.url('gateway')}/docs")
+        print(f"logs in {stack.data_dir / 'logs'}; Ctrl-C stops everything", flush=True)
+        while all(p.poll() is None for p in stack.processes.values()):
+            time.sleep(1)
+        print("a service exited; stopping the others", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("\nstopping", flush=True)
+    finally:
+        stack.stop_all()
+
+
+if __name__ == "__main__":
+    main()

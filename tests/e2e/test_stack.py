@@ -1,0 +1,124 @@
+"""End to end through the gateway, over HTTP, against separately running services."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from services.stack import Stack
+from tests.support.pdfs import make_pdf
+
+PAGES = [
+    "Course logistics. Lectures are on Mondays. The final exam is worth forty percent.",
+    "Deadlocks need four conditions: mutual exclusion, hold and wait, no preemption and "
+    "circular wait.",
+    "The Zorbly cache is a small memory that stores recent address translations. "
+    "A Zorbly hit takes two nanoseconds.",
+    "Disk scheduling. The elevator algorithm serves requests in one direction first.",
+]
+
+
+@pytest.fixture(scope="module")
+def course(api: httpx.Client) -> str:
+    assert api.post("/courses", json={"id": "os101", "name": "Operating Systems"}).status_code == 201
+    files = [
+        ("files", ("handout.pdf", make_pdf(PAGES), "application/pdf")),
+        ("files", ("notes.md", b"# Threads\n\nA thread is a unit of execution.\n", "text/markdown")),
+        ("files", ("fake.pdf", b"this is plain text pretending", "application/pdf")),
+        ("files", ("empty.txt", b"", "text/plain")),
+    ]
+    response = api.post("/courses/os101/documents", files=files)
+    assert response.status_code == 422, response.text
+    report = response.json()
+    assert {e["filename"] for e in report["errors"]} == {"fake.pdf", "empty.txt"}
+    assert "fake.pdf" in report["detail"] and "empty.txt" in report["detail"]
+    assert sorted(d["filename"] for d in report["documents"]) == ["handout.pdf", "notes.md"]
+    return "os101"
+
+
+def _ask(question: str, **extra: object) -> dict[str, object]:
+    return {
+        "course_id": "os101",
+        "messages": [{"role": "user", "content": question}],
+        "max_tokens": 24,
+        **extra,
+    }
+
+
+def test_the_gateway_and_every_service_report_healthy(stack: Stack, api: httpx.Client) -> None:
+    ready = api.get("/readyz")
+    assert ready.status_code == 200, ready.text
+    assert set(ready.json()["checks"]) == {"ingest", "inference", "trainer"}
+    for service in ("ingest", "inference", "trainer", "modelserver"):
+        assert httpx.get(f"{stack.url(service)}/healthz").status_code == 200
+
+
+def test_chat_cites_the_pdf_page_that_holds_the_answer(api: httpx.Client, course: str) -> None:
+    response = api.post("/chat", json=_ask("How long does a Zorbly hit take?"))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["answer"]
+    first = body["citations"][0]
+    assert (first["filename"], first["page"]) == ("handout.pdf", 3)
+    assert "Zorbly" in first["snippet"]
+    assert body["model"] == "smollm2-135m-instruct"
+
+
+def test_chat_streams_server_sent_events_through_the_gateway(
+    api: httpx.Client, course: str
+) -> None:
+    events: list[tuple[str, str]] = []
+    with api.stream("POST", "/chat", json=_ask("What are the deadlock conditions?", stream=True)) as r:
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/event-stream")
+        kind = ""
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                kind = line.removeprefix("event: ")
+            elif line.startswith("data: "):
+                events.append((kind, line.removeprefix("data: ")))
+    assert events[-1][0] == "done"
+    deltas = "".join(json.loads(d)["text"] for k, d in events if k == "delta")
+    done = json.loads(events[-1][1])
+    assert deltas.strip() and done["answer"]
+    assert done["citations"][0]["page"] == 2
+
+
+def test_search_ranks_the_matching_chunk_first(api: httpx.Client, course: str) -> None:
+    hits = api.get("/courses/os101/search", params={"q": "elevator algorithm"}).json()
+    assert hits[0]["chunk"]["page"] == 4
+
+
+def test_unknown_courses_are_404_everywhere(api: httpx.Client, course: str) -> None:
+    assert api.get("/courses/nope").status_code == 404
+    assert api.get("/courses/nope/search", params={"q": "x"}).status_code == 404
+    assert api.post("/chat", json={**_ask("hi"), "course_id": "nope"}).status_code == 404
+    files = [("files", ("a.txt", b"hello", "text/plain"))]
+    assert api.post("/courses/nope/documents", files=files).status_code == 404
+
+
+def test_uploading_the_same_file_again_changes_nothing(api: httpx.Client, course: str) -> None:
+    before = api.get("/courses/os101/search", params={"q": "elevator", "limit": 100}).json()
+    files = [("files", ("handout.pdf", make_pdf(PAGES), "application/pdf"))]
+    again = api.post("/courses/os101/documents", files=files)
+    assert again.status_code == 201
+    assert again.json()["unchanged"] == ["handout.pdf"]
+    after = api.get("/courses/os101/search", params={"q": "elevator", "limit": 100}).json()
+    assert len(after) == len(before)
+
+
+def test_chat_says_503_when_the_model_server_is_down(
+    stack: Stack, api: httpx.Client, course: str
+) -> None:
+    stack.stop("modelserver")
+    try:
+        response = api.post("/chat", json=_ask("What is a thread?"))
+        assert response.status_code == 503
+        assert "model" in response.json()["detail"].lower()
+        streamed = api.post("/chat", json=_ask("What is a thread?", stream=True))
+        assert streamed.status_code == 503
+    finally:
+        stack.start("modelserver")
+    assert api.post("/chat", json=_ask("What is a thread?")).status_code == 200
