@@ -27,7 +27,7 @@ models: install
 demo: models
 	@rm -rf $(DEMO_DIR)
 	BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) courses create cs140 --name "Operating Systems Fundamentals"
-	BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) ingest --course cs140 $(COURSE)
+	BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) ingest --course cs140 $(COURSE)/material
 	@while IFS= read -r question; do \
 	  [ -n "$$question" ] || continue; \
 	  echo; echo "Q: $$question"; \
