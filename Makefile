@@ -40,7 +40,7 @@ up: models
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy byosc services
+	$(VENV)/bin/mypy byosc services bench
 
 test: models lint
 	$(VENV)/bin/pytest

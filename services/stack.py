@@ -18,8 +18,13 @@ import httpx
 
 # Start order: each service's dependencies come up before it.
 SERVICES = ["modelserver", "inference", "ingest", "trainer", "gateway"]
-DEFAULT_PORTS = {"gateway": 8000, "ingest": 8001, "inference": 8002, "trainer": 8003,
-                 "modelserver": 8004}
+DEFAULT_PORTS = {
+    "gateway": 8000,
+    "ingest": 8001,
+    "inference": 8002,
+    "trainer": 8003,
+    "modelserver": 8004,
+}
 
 
 @dataclass
@@ -34,15 +39,17 @@ class Stack:
 
     def env(self, service: str) -> dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "BYOSC_PROFILE": "embedded",
-            "BYOSC_DATA_DIR": str(self.data_dir),
-            "BYOSC_LLM__BASE_URL": f"{self.url('modelserver')}/v1",
-            "BYOSC_SERVICES__INGEST": self.url("ingest"),
-            "BYOSC_SERVICES__INFERENCE": self.url("inference"),
-            "BYOSC_SERVICES__TRAINER": self.url("trainer"),
-            "BYOSC_INDEX__KIND": "http" if service == "ingest" else "edge",
-        })
+        env.update(
+            {
+                "BYOSC_PROFILE": "embedded",
+                "BYOSC_DATA_DIR": str(self.data_dir),
+                "BYOSC_LLM__BASE_URL": f"{self.url('modelserver')}/v1",
+                "BYOSC_SERVICES__INGEST": self.url("ingest"),
+                "BYOSC_SERVICES__INFERENCE": self.url("inference"),
+                "BYOSC_SERVICES__TRAINER": self.url("trainer"),
+                "BYOSC_INDEX__KIND": "http" if service == "ingest" else "edge",
+            }
+        )
         return env
 
     def start(self, service: str, timeout_s: float = 120.0) -> None:

@@ -11,7 +11,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from byosc.settings import Settings  # noqa: E402
+from byosc.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -60,8 +60,6 @@ class Runtime:
     def __enter__(self) -> Runtime:
         return self
 
-    def __exit__(
-        self, *_exc: type[BaseException] | BaseException | TracebackType | None
-    ) -> None:
+    def __exit__(self, *_exc: type[BaseException] | BaseException | TracebackType | None) -> None:
         for resource in reversed(self._opened):
             resource.close()

@@ -32,18 +32,14 @@ def _clock(seconds: float | None) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
-def build_messages(
-    history: list[ChatMessage], sources: list[ScoredChunk]
-) -> list[dict[str, str]]:
+def build_messages(history: list[ChatMessage], sources: list[ScoredChunk]) -> list[dict[str, str]]:
     """System prompt, earlier turns, then the latest question with the sources attached."""
     *earlier, latest = history
     blocks = [
         f'<source n="{n}" from="{location(s.chunk)}">\n{s.chunk.text}\n</source>'
         for n, s in enumerate(sources, start=1)
     ]
-    question = (
-        "Sources:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {latest.content}\nAnswer:"
-    )
+    question = "Sources:\n" + "\n\n".join(blocks) + f"\n\nQuestion: {latest.content}\nAnswer:"
     messages = [{"role": "system", "content": SYSTEM_PROMPT}]
     messages += [{"role": m.role, "content": m.content} for m in earlier if m.role != "system"]
     messages.append({"role": "user", "content": question})

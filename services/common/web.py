@@ -46,12 +46,16 @@ def error_status(exc: ByoscError) -> int:
 def install_common(app: FastAPI, service: str, ready: ReadyCheck | None = None) -> None:
     registry = CollectorRegistry()
     requests = Counter(
-        "http_requests_total", "Requests by route and status",
-        ["service", "route", "method", "status"], registry=registry,
+        "http_requests_total",
+        "Requests by route and status",
+        ["service", "route", "method", "status"],
+        registry=registry,
     )
     latency = Histogram(
-        "http_request_seconds", "Request latency by route",
-        ["service", "route", "method"], registry=registry,
+        "http_request_seconds",
+        "Request latency by route",
+        ["service", "route", "method"],
+        registry=registry,
     )
     app.state.metrics_registry = registry
 
@@ -60,7 +64,7 @@ def install_common(app: FastAPI, service: str, ready: ReadyCheck | None = None) 
         return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
 
     @app.middleware("http")
-    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]):  # type: ignore[no-untyped-def]
+    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
         started = time.perf_counter()
         response = await call_next(request)
         route = getattr(request.scope.get("route"), "path", "unmatched")

@@ -29,7 +29,7 @@ def _service_urls(settings: Settings) -> dict[str, str]:
     return {"ingest": urls.ingest, "inference": urls.inference, "trainer": urls.trainer}
 
 
-def _lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout = httpx.Timeout(settings.services.timeout_s, connect=5.0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import httpx
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
@@ -13,7 +13,7 @@ from starlette.background import BackgroundTask
 _DROP = {"host", "content-length", "connection", "transfer-encoding", "keep-alive"}
 
 
-async def forward(client: httpx.AsyncClient, base_url: str, request: Request) -> StreamingResponse:
+async def forward(client: httpx.AsyncClient, base_url: str, request: Request) -> Response:
     url = httpx.URL(base_url.rstrip("/") + request.url.path, query=request.url.query.encode())
     headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _DROP]
     outgoing = client.build_request(request.method, url, headers=headers, content=request.stream())
@@ -33,13 +33,8 @@ async def forward(client: httpx.AsyncClient, base_url: str, request: Request) ->
 
 async def _body(upstream: httpx.Response) -> AsyncIterator[bytes]:
     async for part in upstream.aiter_raw():
-        yield part
+        yield bytes(part)
 
 
-def _unavailable(reason: str, status: int) -> StreamingResponse:
-    body = JSONResponse({"detail": f"service unavailable: {reason}"}).body
-
-    async def once() -> AsyncIterator[bytes]:
-        yield body
-
-    return StreamingResponse(once(), status_code=status, media_type="application/json")
+def _unavailable(reason: str, status: int) -> JSONResponse:
+    return JSONResponse({"detail": f"service unavailable: {reason}"}, status_code=status)

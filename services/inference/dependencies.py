@@ -18,7 +18,7 @@ from byosc.rag.chat import RagChat
 from byosc.settings import Settings
 
 
-def lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+def lifespan(settings: Settings):
     if settings.index.kind == "http":
         raise ValueError("the inference service owns the index: index.kind must be edge or qdrant")
 
@@ -42,11 +42,11 @@ def lifespan(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _chat(request: Request) -> RagChat:
-    return request.app.state.chat  # type: ignore[no-any-return]
+    return request.app.state.chat
 
 
 def _index(request: Request) -> SearchIndex:
-    return request.app.state.index  # type: ignore[no-any-return]
+    return request.app.state.index
 
 
 ChatDep = Annotated[RagChat, Depends(_chat)]

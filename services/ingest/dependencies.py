@@ -14,7 +14,7 @@ from byosc.ports import Catalog, SearchIndex
 from byosc.settings import Settings
 
 
-def lifespan(settings: Settings):  # type: ignore[no-untyped-def]
+def lifespan(settings: Settings):
     @asynccontextmanager
     async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         catalog = open_catalog(settings)
@@ -34,19 +34,19 @@ def lifespan(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _catalog(request: Request) -> Catalog:
-    return request.app.state.catalog  # type: ignore[no-any-return]
+    return request.app.state.catalog
 
 
 def _index(request: Request) -> SearchIndex:
-    return request.app.state.index  # type: ignore[no-any-return]
+    return request.app.state.index
 
 
 def _ingestor(request: Request) -> Ingestor:
-    return request.app.state.ingestor  # type: ignore[no-any-return]
+    return request.app.state.ingestor
 
 
 def _settings(request: Request) -> Settings:
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 CatalogDep = Annotated[Catalog, Depends(_catalog)]

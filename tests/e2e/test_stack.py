@@ -22,10 +22,15 @@ PAGES = [
 
 @pytest.fixture(scope="module")
 def course(api: httpx.Client) -> str:
-    assert api.post("/courses", json={"id": "os101", "name": "Operating Systems"}).status_code == 201
+    assert (
+        api.post("/courses", json={"id": "os101", "name": "Operating Systems"}).status_code == 201
+    )
     files = [
         ("files", ("handout.pdf", make_pdf(PAGES), "application/pdf")),
-        ("files", ("notes.md", b"# Threads\n\nA thread is a unit of execution.\n", "text/markdown")),
+        (
+            "files",
+            ("notes.md", b"# Threads\n\nA thread is a unit of execution.\n", "text/markdown"),
+        ),
         ("files", ("fake.pdf", b"this is plain text pretending", "application/pdf")),
         ("files", ("empty.txt", b"", "text/plain")),
     ]
@@ -70,7 +75,9 @@ def test_chat_streams_server_sent_events_through_the_gateway(
     api: httpx.Client, course: str
 ) -> None:
     events: list[tuple[str, str]] = []
-    with api.stream("POST", "/chat", json=_ask("What are the deadlock conditions?", stream=True)) as r:
+    with api.stream(
+        "POST", "/chat", json=_ask("What are the deadlock conditions?", stream=True)
+    ) as r:
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         kind = ""

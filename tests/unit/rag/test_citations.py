@@ -4,9 +4,14 @@ from byosc.rag.citations import cite, snippet
 
 def _source(i: int, page: int | None = None) -> ScoredChunk:
     chunk = Chunk(
-        id=f"id{i}", course_id="cs", document_id=f"doc{i}", index=i,
+        id=f"id{i}",
+        course_id="cs",
+        document_id=f"doc{i}",
+        index=i,
         text=f"Source number {i} talks about topic {i}. " * 3,
-        title=f"Lecture {i}", filename=f"l{i}.pdf", page=page,
+        title=f"Lecture {i}",
+        filename=f"l{i}.pdf",
+        page=page,
     )
     return ScoredChunk(chunk=chunk, score=1.0 / (i + 1))
 

@@ -1,0 +1,1 @@
+"""Text embedders (the Embedder port). Adapters import their libraries themselves."""

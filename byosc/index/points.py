@@ -1,0 +1,80 @@
+"""What both Qdrant adapters store per chunk, so Edge and the server hold identical points.
+
+A point is a chunk's ID, a dense vector named "dense" (cosine), a sparse BM25 vector named
+"bm25" (Qdrant applies IDF at query time) and the chunk's fields as payload. The BM25
+vectors come from qdrant_edge's Bm25 on both sides, so a shard and a collection built from
+the same chunks score a keyword query the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from functools import lru_cache
+from typing import Any, Literal
+
+from qdrant_edge import Bm25
+
+from byosc.domain import Chunk
+
+DENSE = "dense"
+SPARSE = "bm25"
+COURSE_FIELD = "course_id"
+DOCUMENT_FIELD = "document_id"
+SearchMode = Literal["dense", "sparse", "hybrid"]
+# The constant from the RRF paper; set explicitly because the engines' defaults differ.
+RRF_K = 60
+UPSERT_BATCH = 256
+
+
+@lru_cache(maxsize=1)
+def _bm25() -> Bm25:
+    return Bm25()
+
+
+def chunk_payload(chunk: Chunk) -> dict[str, Any]:
+    return chunk.model_dump(mode="json")
+
+
+def payload_chunk(payload: dict[str, Any] | None) -> Chunk:
+    return Chunk.model_validate(payload or {})
+
+
+def sparse_text(chunk: Chunk) -> str:
+    """The heading is indexed with the text so a query naming a section finds it."""
+    return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
+
+
+def sparse_document(chunk: Chunk) -> tuple[list[int], list[float]]:
+    vector = _bm25().embed_document(sparse_text(chunk))
+    return list(vector.indices), list(vector.values)
+
+
+def sparse_query(text: str) -> tuple[list[int], list[float]]:
+    vector = _bm25().embed_query(text)
+    return list(vector.indices), list(vector.values)
+
+
+def checked_batches(
+    chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]], dimension: int
+) -> Iterator[list[tuple[Chunk, list[float]]]]:
+    """(chunk, vector) pairs in upsert batches, after checking they belong together."""
+    if len(chunks) != len(vectors):
+        raise ValueError(f"{len(chunks)} chunks but {len(vectors)} vectors")
+    for vector in vectors:
+        if len(vector) != dimension:
+            raise ValueError(f"vector of dimension {len(vector)}; this index holds {dimension}")
+    pairs = [
+        (chunk, [float(x) for x in vector]) for chunk, vector in zip(chunks, vectors, strict=True)
+    ]
+    for start in range(0, len(pairs), UPSERT_BATCH):
+        yield pairs[start : start + UPSERT_BATCH]
+
+
+def check_limit(limit: int) -> None:
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+
+
+def prefetch_limit(limit: int) -> int:
+    """How many candidates each side of a hybrid query contributes to the fusion."""
+    return max(4 * limit, 20)

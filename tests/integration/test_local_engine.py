@@ -1,0 +1,77 @@
+"""The local engine in-process: behaviour the HTTP tests cannot see."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+
+from byosc.errors import ByoscError
+from byosc.llm.adapters import AdapterRejected
+from byosc.llm.engine import LocalEngine
+from byosc.settings import BASE_MODEL_NAME
+from tests.support.lora import make_lora_adapter
+
+pytestmark = pytest.mark.slow
+
+HELLO = [{"role": "user", "content": "Say hello to the class."}]
+
+
+@pytest.fixture(scope="module")
+def engine(llm_dir: Path) -> LocalEngine:
+    return LocalEngine(llm_dir, base_name=BASE_MODEL_NAME)
+
+
+def test_the_base_model_loads_from_the_prepared_directory_in_seconds(llm_dir: Path) -> None:
+    started = time.perf_counter()
+    LocalEngine(llm_dir)
+    assert time.perf_counter() - started < 5.0
+
+
+def test_closing_a_stream_stops_the_generation_early(engine: LocalEngine) -> None:
+    stream = engine.stream(HELLO, max_tokens=200)
+    assert next(stream)
+    stream.close()
+    rest = list(stream)
+    assert stream.result.completion_tokens < 50, rest
+
+
+def test_a_stream_reports_the_same_usage_as_a_completion(engine: LocalEngine) -> None:
+    stream = engine.stream(HELLO, max_tokens=6)
+    text = "".join(stream)
+    whole = engine.generate(HELLO, max_tokens=6)
+    assert (text, stream.result.usage) == (whole.text, whole.usage)
+
+
+def test_sampling_with_a_temperature_still_answers(engine: LocalEngine) -> None:
+    answer = engine.generate(HELLO, max_tokens=6, temperature=0.8, top_p=0.9)
+    assert answer.completion_tokens > 0
+
+
+def test_a_prompt_longer_than_the_context_is_refused(engine: LocalEngine) -> None:
+    too_long = [{"role": "user", "content": "word " * (engine.max_model_len + 10)}]
+    with pytest.raises(ByoscError, match="reads at most"):
+        engine.generate(too_long, max_tokens=4)
+
+
+def test_an_adapter_that_fails_to_load_leaves_the_base_model_as_it_was(
+    engine: LocalEngine, tmp_path: Path, llm_dir: Path
+) -> None:
+    before = engine.generate(HELLO, max_tokens=8).text
+    complete = make_lora_adapter(llm_dir, tmp_path / "complete", seed=5)
+    weightless = tmp_path / "weightless"
+    weightless.mkdir()
+    config = json.loads((complete / "adapter_config.json").read_text())
+    (weightless / "adapter_config.json").write_text(json.dumps(config))
+    with pytest.raises(AdapterRejected, match="could not load"):
+        engine.load_adapter("broken", weightless)
+    assert engine.models() == [BASE_MODEL_NAME]
+    assert engine.generate(HELLO, max_tokens=8).text == before
+    engine.load_adapter("complete", complete)
+    try:
+        assert engine.generate(HELLO, model="complete", max_tokens=8).text != before
+    finally:
+        engine.unload_adapter("complete")
+    assert engine.generate(HELLO, max_tokens=8).text == before
