@@ -54,6 +54,7 @@ def list_documents(course_id: str, catalog: CatalogDep) -> list[Document]:
 @router.post(
     "/courses/{course_id}/documents",
     status_code=201,
+    response_model=IngestReport,
     responses={422: {"description": "Some files were refused; the others were ingested."}},
 )
 def upload_documents(

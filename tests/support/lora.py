@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import warnings
 from pathlib import Path
+from typing import Any
 
 TARGETS = ["q_proj", "v_proj"]
 
@@ -43,7 +44,7 @@ def set_declared_base(adapter: Path, declared_base: str) -> Path:
     return adapter
 
 
-def _save(model: object, out: Path, seed: int) -> Path:
+def _save(model: Any, out: Path, seed: int) -> Path:
     import torch
     from peft import LoraConfig, get_peft_model
 
@@ -51,5 +52,5 @@ def _save(model: object, out: Path, seed: int) -> Path:
     config = LoraConfig(r=4, lora_alpha=8, target_modules=TARGETS, init_lora_weights=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # raised inside peft, not ours to fix
-        get_peft_model(model, config).save_pretrained(out)  # type: ignore[arg-type]
+        get_peft_model(model, config).save_pretrained(str(out))
     return out
