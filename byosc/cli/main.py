@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +21,13 @@ app = typer.Typer(help="BYOSC: course study buddies from lecture material.", no_
 courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_help=True)
 app.add_typer(courses_app, name="courses")
 app.add_typer(models_app, name="models")
+
+
+@app.callback()
+def _quiet_model_loading() -> None:
+    # Model loading progress bars drown the answers on a terminal.
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 CourseOpt = Annotated[str, typer.Option("--course", "-c", help="Course ID.")]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +22,15 @@ HELLO = [{"role": "user", "content": "Say hello to the class."}]
 
 
 @pytest.fixture(scope="module")
-def engine(llm_dir: Path) -> LocalEngine:
-    return LocalEngine(llm_dir, base_name=BASE_MODEL_NAME)
+def engine(llm_dir: Path) -> Iterator[LocalEngine]:
+    engine = LocalEngine(llm_dir, base_name=BASE_MODEL_NAME)
+    yield engine
+    engine.close()
 
 
 def test_the_base_model_loads_from_the_prepared_directory_in_seconds(llm_dir: Path) -> None:
     started = time.perf_counter()
-    LocalEngine(llm_dir)
+    LocalEngine(llm_dir).close()
     assert time.perf_counter() - started < 5.0
 
 
@@ -36,6 +40,19 @@ def test_closing_a_stream_stops_the_generation_early(engine: LocalEngine) -> Non
     stream.close()
     rest = list(stream)
     assert stream.result.completion_tokens < 50, rest
+
+
+def test_callers_on_many_threads_are_served_one_at_a_time(engine: LocalEngine) -> None:
+    answers: list[str] = []
+    callers = [
+        threading.Thread(target=lambda: answers.append(engine.generate(HELLO, max_tokens=6).text))
+        for _ in range(3)
+    ]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join()
+    assert len(answers) == 3 and len(set(answers)) == 1
 
 
 def test_a_stream_reports_the_same_usage_as_a_completion(engine: LocalEngine) -> None:

@@ -1,0 +1,282 @@
+"""The local engine: a transformers causal LM on CPU serving any number of LoRA adapters.
+
+Requests pick the base model or an adapter by name, as with vLLM's `--enable-lora`.
+
+All model work runs on one thread the engine owns. That serialises generation and adapter
+changes (peft's per-request adapter hooks and adapter loading both change the shared model),
+and it keeps generation fast: torch's OpenMP runtime runs about 40% slower per token once a
+second thread has started parallel work in the process (measured on 2 cores).
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import torch
+from transformers import (
+    AutoModelForCausalLM,
+    AutoTokenizer,
+    StoppingCriteria,
+    StoppingCriteriaList,
+    TextIteratorStreamer,
+)
+
+from byosc.errors import AlreadyExists, ByoscError, NotFound
+from byosc.llm.adapters import AdapterRejected, check_base_model, check_shapes, read_adapter
+from byosc.llm.generation import DEFAULT_MAX_TOKENS, Generation, GenerationStream
+from byosc.settings import BASE_MODEL_NAME
+
+_NO_ADAPTER = "__base__"  # peft's name for "base model only" in adapter_names
+
+Messages = Sequence[Mapping[str, str]]
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class LoadedAdapter:
+    name: str
+    path: Path
+    slot: str  # peft's adapter name: user-chosen names may hold characters peft rejects
+
+
+@dataclass(frozen=True)
+class _Request:
+    model: str
+    inputs: dict[str, torch.Tensor]
+    max_new_tokens: int
+    sampling: dict[str, Any]
+
+    @property
+    def prompt_tokens(self) -> int:
+        return int(self.inputs["input_ids"].shape[1])
+
+
+class _Cancelled(StoppingCriteria):
+    def __init__(self, event: threading.Event) -> None:
+        self._event = event
+
+    def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.Tensor:
+        return torch.full((input_ids.shape[0],), self._event.is_set(), dtype=torch.bool)
+
+
+class LocalEngine:
+    def __init__(self, model_dir: Path, base_name: str = BASE_MODEL_NAME) -> None:
+        self.model_dir = Path(model_dir)
+        self.base_name = base_name
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-engine")
+        self._tokenizer: Any = AutoTokenizer.from_pretrained(self.model_dir, local_files_only=True)
+        self._base: Any = self._on_worker(self._load_base)
+        self._peft: Any = None  # the PeftModel around _base while any adapter is loaded
+        self._adapters: dict[str, LoadedAdapter] = {}
+        self._slots = itertools.count(1)
+
+    @property
+    def max_model_len(self) -> int:
+        return int(getattr(self._base.config, "max_position_embeddings", 2048))
+
+    def models(self) -> list[str]:
+        return [self.base_name, *self.adapters()]
+
+    def adapters(self) -> dict[str, Path]:
+        return {name: adapter.path for name, adapter in dict(self._adapters).items()}
+
+    def generate(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+    ) -> Generation:
+        request = self._prepare(messages, model, max_tokens, temperature, top_p)
+        return self._on_worker(self._run, request)
+
+    def stream(
+        self,
+        messages: Messages,
+        *,
+        model: str | None = None,
+        max_tokens: int = DEFAULT_MAX_TOKENS,
+        temperature: float = 0.0,
+        top_p: float = 1.0,
+    ) -> GenerationStream:
+        """Queues the generation; bad requests raise here, before any piece."""
+        request = self._prepare(messages, model, max_tokens, temperature, top_p)
+        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+        cancel = threading.Event()
+
+        def work() -> Generation:
+            try:
+                return self._run(request, streamer, cancel)
+            except BaseException:
+                streamer.end()  # unblocks the reader, which then gets this error
+                raise
+
+        return GenerationStream(iter(streamer), self._worker.submit(work), cancel)
+
+    def load_adapter(self, name: str, path: Path | str) -> None:
+        path = Path(path).expanduser().resolve()
+        info = read_adapter(path)
+        check_base_model(info, self.base_name, self.model_dir)
+
+        def attach() -> None:
+            if name == self.base_name:
+                raise AlreadyExists(f"'{name}' is the base model's name")
+            if name in self._adapters:
+                raise AlreadyExists(f"The lora adapter '{name}' has already been loaded.")
+            check_shapes(info, self._linear_shapes())
+            slot = f"adapter_{next(self._slots)}"
+            self._attach(slot, path)
+            self._adapters[name] = LoadedAdapter(name, path, slot)
+
+        self._on_worker(attach)
+
+    def unload_adapter(self, name: str) -> None:
+        self._on_worker(self._detach, name)
+
+    def close(self) -> None:
+        """Finishes queued work and stops the engine's thread."""
+        self._worker.shutdown(wait=True)
+
+    def _on_worker(self, work: Callable[..., T], *args: Any) -> T:
+        return self._worker.submit(work, *args).result()
+
+    def _detach(self, name: str) -> None:
+        adapter = self._adapters.pop(name, None)
+        if adapter is None:
+            raise NotFound(f"The lora adapter '{name}' cannot be found.")
+        if not self._adapters:
+            # peft cannot delete its last adapter; unwrapping restores the plain model.
+            self._base = self._peft.unload()
+            self._peft = None
+            return
+        if self._peft.active_adapter == adapter.slot:
+            self._peft.set_adapter(next(iter(self._adapters.values())).slot)
+        self._peft.delete_adapter(adapter.slot)
+
+    def _load_base(self) -> Any:
+        model = AutoModelForCausalLM.from_pretrained(
+            self.model_dir, dtype=torch.float32, local_files_only=True
+        )
+        return model.eval()
+
+    def _prepare(
+        self,
+        messages: Messages,
+        model: str | None,
+        max_tokens: int,
+        temperature: float,
+        top_p: float,
+    ) -> _Request:
+        name = model or self.base_name
+        self._require_known(name)
+        inputs = self._tokenizer.apply_chat_template(
+            [dict(m) for m in messages],
+            add_generation_prompt=True,
+            return_tensors="pt",
+            return_dict=True,
+        )
+        prompt_tokens = int(inputs["input_ids"].shape[1])
+        room = self.max_model_len - prompt_tokens
+        if room <= 0:
+            raise ByoscError(
+                f"the prompt has {prompt_tokens} tokens; {name} reads at most {self.max_model_len}"
+            )
+        return _Request(name, dict(inputs), min(max_tokens, room), _sampling(temperature, top_p))
+
+    def _run(
+        self,
+        request: _Request,
+        streamer: TextIteratorStreamer | None = None,
+        cancel: threading.Event | None = None,
+    ) -> Generation:
+        stopping = StoppingCriteriaList([_Cancelled(cancel)]) if cancel else None
+        with torch.inference_mode():
+            model, selection = self._model_for(request.model)
+            output = model.generate(
+                **request.inputs,
+                **request.sampling,
+                **selection,
+                max_new_tokens=request.max_new_tokens,
+                pad_token_id=self._pad_id(),
+                streamer=streamer,
+                stopping_criteria=stopping,
+            )
+        new_tokens = output[0, request.prompt_tokens :].tolist()
+        return Generation(
+            text=self._tokenizer.decode(new_tokens, skip_special_tokens=True),
+            model=request.model,
+            prompt_tokens=request.prompt_tokens,
+            completion_tokens=len(new_tokens),
+            finish_reason="stop" if new_tokens and new_tokens[-1] in self._eos_ids() else "length",
+        )
+
+    def _require_known(self, name: str) -> None:
+        if name != self.base_name and name not in self._adapters:
+            served = ", ".join(self.models())
+            raise NotFound(f"The model `{name}` does not exist. Served models: {served}")
+
+    def _model_for(self, name: str) -> tuple[Any, dict[str, Any]]:
+        """The model to call and how to select the adapter (on the engine's thread)."""
+        self._require_known(name)
+        if self._peft is None:
+            return self._base, {}
+        adapter = self._adapters.get(name)
+        return self._peft, {"adapter_names": [adapter.slot if adapter else _NO_ADAPTER]}
+
+    def _pad_id(self) -> int:
+        pad = self._tokenizer.pad_token_id
+        return int(self._tokenizer.eos_token_id if pad is None else pad)
+
+    def _eos_ids(self) -> set[int]:
+        eos = self._base.generation_config.eos_token_id
+        ids = eos if isinstance(eos, list) else [eos]
+        return {int(i) for i in ids if i is not None} | {self._tokenizer.eos_token_id}
+
+    def _linear_shapes(self) -> dict[str, tuple[int, int]]:
+        return {
+            name: (module.in_features, module.out_features)
+            for name, module in self._base.named_modules()
+            if isinstance(getattr(module, "in_features", None), int)
+            and isinstance(getattr(module, "out_features", None), int)
+        }
+
+    def _attach(self, slot: str, path: Path) -> None:
+        from peft import PeftModel
+
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", FutureWarning)
+                if self._peft is None:
+                    self._peft = PeftModel.from_pretrained(
+                        self._base, str(path), adapter_name=slot, is_trainable=False
+                    )
+                else:
+                    self._peft.load_adapter(str(path), adapter_name=slot, is_trainable=False)
+        except Exception as exc:
+            self._discard(slot)
+            raise AdapterRejected(f"could not load the adapter at {path}: {exc}") from exc
+        self._peft.eval()
+
+    def _discard(self, slot: str) -> None:
+        if self._peft is not None and self._adapters:
+            if slot in self._peft.peft_config:
+                self._peft.delete_adapter(slot)
+            return
+        # The first adapter failed half-way: the base model may carry some of its layers.
+        self._peft = None
+        self._base = self._load_base()
+
+
+def _sampling(temperature: float, top_p: float) -> dict[str, Any]:
+    if temperature <= 0:
+        return {"do_sample": False}
+    return {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}
