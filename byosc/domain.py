@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 # Deterministic IDs: re-ingesting the same bytes yields the same IDs, so upserts
 # overwrite instead of duplicating.
@@ -30,10 +30,39 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class SourceSpec(BaseModel):
+    """Where a course's material lives. Uploads need no source; refresh syncs the others."""
+
+    kind: Literal["upload", "local", "gdrive"] = "upload"
+    # A Drive folder ID, never a URL: the platform fetches no arbitrary addresses.
+    folder_id: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{10,100}$")
+    path: str | None = Field(default=None, description="Local folder, under an allowed root.")
+
+    @model_validator(mode="after")
+    def _fields_match_kind(self) -> SourceSpec:
+        if self.kind == "gdrive" and not self.folder_id:
+            raise ValueError("a gdrive source needs folder_id")
+        if self.kind == "local" and not self.path:
+            raise ValueError("a local source needs path")
+        return self
+
+
 class Course(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["cs101"])
     name: str = Field(min_length=1, max_length=200)
+    source: SourceSpec = Field(default_factory=SourceSpec)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SourceFile(BaseModel):
+    """One file as a source lists it, before its bytes are read."""
+
+    source_id: str = Field(description="Stable ID in the source: Drive file ID or relative path.")
+    name: str
+    checksum: str | None = Field(default=None, description="md5Checksum (Drive) or sha256.")
+    modified: datetime | None = None
+    size: int | None = None
+    mime_type: str | None = None
 
 
 class Section(BaseModel):

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from byosc.domain import Chunk, Course, Document, ScoredChunk, Section, Usage
+from byosc.domain import Chunk, Course, Document, ScoredChunk, Section, SourceFile, Usage
 
 
 class Extracted(BaseModel):
@@ -21,6 +21,20 @@ class Extractor(Protocol):
     """Turns the bytes of one file into located sections (pages, headings, segments)."""
 
     def extract(self, data: bytes, filename: str) -> Extracted: ...
+
+
+class Transcriber(Protocol):
+    """Speech to time-stamped segments (Sections with start_s/end_s)."""
+
+    def transcribe(self, data: bytes, filename: str) -> list[Section]: ...
+
+
+class Source(Protocol):
+    """A place a course's files come from: a local folder, a Google Drive folder."""
+
+    def list_files(self) -> list[SourceFile]: ...
+
+    def read(self, file: SourceFile) -> bytes: ...
 
 
 class Embedder(Protocol):

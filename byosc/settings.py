@@ -72,6 +72,50 @@ class RagSettings(BaseModel):
     snippet_chars: int = Field(default=240, ge=40, description="Length of citation snippets.")
 
 
+class SourceSettings(BaseModel):
+    allowed_roots: list[Path] = Field(
+        default_factory=list,
+        description="Local source folders must lie under one of these; empty: none allowed.",
+    )
+    gdrive_credentials: Path | None = Field(
+        default=None, description="Google service-account JSON key for Drive sources."
+    )
+
+
+class TranscribeSettings(BaseModel):
+    model_path: Path | None = Field(
+        default=None, description="faster-whisper model directory; default: bundled tiny.en."
+    )
+    device: str = Field(default="cpu", description="cpu or cuda (GPU workers).")
+    compute_type: str = Field(default="int8", description="CTranslate2 compute type.")
+
+
+class ExtractLimits(BaseModel):
+    """Bounds that keep one hostile or broken file from taking down a worker."""
+
+    max_seconds: float = Field(default=300.0, gt=0, description="Per-file parse time.")
+    max_memory_mb: int = Field(default=2048, ge=64, description="Parser address-space cap.")
+    max_uncompressed_bytes: int = Field(
+        default=200 * 1024 * 1024, ge=1, description="Decompression bomb bound (DOCX, PPTX)."
+    )
+    max_pages: int = Field(default=2000, ge=1, description="Longest PDF or deck accepted.")
+
+
+class QueueSettings(BaseModel):
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker; default: a filesystem broker in the data directory "
+        "(embedded), redis://... in production.",
+    )
+    result_backend: str | None = Field(
+        default=None, description="Celery results; default: SQLite in the data directory."
+    )
+    visibility_timeout_s: int = Field(
+        default=3600, ge=1, description="Redelivery delay of unacked tasks; above the longest job."
+    )
+    max_attempts: int = Field(default=3, ge=1, description="Attempts before a document fails.")
+
+
 class ServiceUrls(BaseModel):
     ingest: str = "http://127.0.0.1:8001"
     inference: str = "http://127.0.0.1:8002"
@@ -97,6 +141,10 @@ class Settings(BaseSettings):
     chunking: ChunkSettings = ChunkSettings()
     rag: RagSettings = RagSettings()
     services: ServiceUrls = ServiceUrls()
+    sources: SourceSettings = SourceSettings()
+    transcribe: TranscribeSettings = TranscribeSettings()
+    limits: ExtractLimits = ExtractLimits()
+    queue: QueueSettings = QueueSettings()
 
     @model_validator(mode="after")
     def _production_needs_servers(self) -> Settings:
