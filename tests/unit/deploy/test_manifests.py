@@ -1,0 +1,136 @@
+"""docker-compose and Kubernetes files can't run here (no container engine), so these tests
+check what would break them: settings they set, modules they start, references between them."""
+
+from __future__ import annotations
+
+import importlib.util
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from byosc.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[3]
+K8S_BASE = ROOT / "k8s" / "base"
+
+
+def _compose() -> dict[str, Any]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+
+def _k8s_docs() -> list[dict[str, Any]]:
+    docs = []
+    for path in sorted(K8S_BASE.glob("*.yaml")):
+        docs += [d for d in yaml.safe_load_all(path.read_text()) if d]
+    return docs
+
+
+def _kind(kind: str) -> list[dict[str, Any]]:
+    return [d for d in _k8s_docs() if d["kind"] == kind]
+
+
+def _settings_from(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value.replace("${POSTGRES_PASSWORD:?set POSTGRES_PASSWORD}", "pw"))
+    return Settings()
+
+
+def _assert_known_settings(env: dict[str, str]) -> None:
+    """pydantic-settings ignores unknown variables, so a typo would silently do nothing."""
+    for key in env:
+        assert key.startswith("BYOSC_"), key
+        node: Any = Settings
+        for part in key.removeprefix("BYOSC_").lower().split("__"):
+            fields = node.model_fields
+            assert part in fields, f"{key}: no setting {part!r}"
+            node = fields[part].annotation
+
+
+def _commands() -> list[list[str]]:
+    compose = [s["command"] for s in _compose()["services"].values() if "command" in s]
+    k8s = [
+        c["command"]
+        for d in _kind("Deployment")
+        for c in d["spec"]["template"]["spec"]["containers"]
+        if "command" in c
+    ]
+    return [c for c in compose + k8s if c[0] in ("python", "byosc")]
+
+
+def test_compose_sets_only_settings_that_exist_and_they_validate(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = _compose()["x-byosc-env"]
+    _assert_known_settings(env)
+    settings = _settings_from(env, monkeypatch)
+    assert settings.profile == "compose" and settings.index.kind == "qdrant"
+
+
+def test_the_k8s_config_map_sets_only_settings_that_exist(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (config,) = _kind("ConfigMap")
+    _assert_known_settings(config["data"])
+    secret = {"BYOSC_DATABASE__URL": "postgresql+psycopg://u:p@db/byosc"}
+    assert _settings_from({**config["data"], **secret}, monkeypatch).profile == "k8s"
+
+
+def test_every_container_command_starts_something_that_exists() -> None:
+    commands = _commands()
+    assert commands
+    for command in commands:
+        if command[0] == "python":
+            module = command[command.index("-m") + 1]
+            assert importlib.util.find_spec(module) is not None, command
+        else:
+            from byosc.cli.main import app
+
+            names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
+            assert command[1] in names, command
+
+
+def test_compose_builds_only_install_extras_that_exist() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    for name, service in _compose()["services"].items():
+        if "build" in service:
+            assert service["build"]["args"]["EXTRA"] in extras, name
+
+
+def test_kustomization_lists_every_base_manifest() -> None:
+    listed = set(yaml.safe_load((K8S_BASE / "kustomization.yaml").read_text())["resources"])
+    present = {p.name for p in K8S_BASE.glob("*.yaml")} - {"kustomization.yaml"}
+    assert listed == present
+
+
+def test_services_claims_and_the_autoscaler_point_at_real_objects() -> None:
+    deployments = {d["metadata"]["name"]: d for d in _kind("Deployment")}
+    labels = [d["spec"]["template"]["metadata"]["labels"] for d in deployments.values()]
+    for service in _kind("Service"):
+        assert service["spec"]["selector"] in labels, service["metadata"]["name"]
+    claims = {c["metadata"]["name"] for c in _kind("PersistentVolumeClaim")}
+    for d in deployments.values():
+        for volume in d["spec"]["template"]["spec"].get("volumes", []):
+            assert volume["persistentVolumeClaim"]["claimName"] in claims
+    (hpa,) = _kind("HorizontalPodAutoscaler")
+    assert hpa["spec"]["scaleTargetRef"]["name"] == "inference"
+
+
+def test_gpu_workloads_request_a_gpu_and_land_on_the_gpu_pool() -> None:
+    for d in _kind("Deployment"):
+        spec = d["spec"]["template"]["spec"]
+        wants_gpu = any(
+            "nvidia.com/gpu" in c.get("resources", {}).get("limits", {}) for c in spec["containers"]
+        )
+        on_gpu_pool = spec.get("nodeSelector", {}).get("byosc.io/pool") == "gpu"
+        assert wants_gpu == on_gpu_pool, d["metadata"]["name"]
+    names = {
+        d["metadata"]["name"]
+        for d in _kind("Deployment")
+        if "nodeSelector" in d["spec"]["template"]["spec"]
+    }
+    assert names == {"vllm", "worker-gpu"}
