@@ -5,6 +5,8 @@ PY      := $(VENV)/bin/python
 BYOSC   := $(VENV)/bin/byosc
 DEMO_DIR ?= var/demo
 COURSE  := examples/sample-course
+# The demo course syncs from the sample folder, so that folder must be an allowed root.
+DEMO_ENV := BYOSC_DATA_DIR=$(DEMO_DIR) BYOSC_SOURCES__ALLOWED_ROOTS='["$(abspath $(COURSE))"]'
 
 # No model hub is ever contacted: the models come inside PyPI packages.
 export HF_HUB_OFFLINE := 1
@@ -26,8 +28,9 @@ models: install
 
 demo: models
 	@rm -rf $(DEMO_DIR)
-	BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) courses create cs140 --name "Operating Systems Fundamentals"
-	BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) ingest --course cs140 $(COURSE)/material
+	$(DEMO_ENV) $(BYOSC) courses create cs140 --name "Operating Systems Fundamentals" \
+	  --source-path $(COURSE)/material
+	$(DEMO_ENV) $(BYOSC) refresh --course cs140
 	@while IFS= read -r question; do \
 	  [ -n "$$question" ] || continue; \
 	  echo; echo "Q: $$question"; \
@@ -47,6 +50,8 @@ test: models lint
 
 bench: models
 	$(PY) bench/ingest_chat.py
+	$(PY) bench/ingest_worker.py
+	$(PY) bench/transcribe.py
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache

@@ -9,11 +9,51 @@ from byosc.catalog.sql import SqlCatalog
 from byosc.settings import Settings
 
 if TYPE_CHECKING:
-    from byosc.ports import ChatModel, Embedder, SearchIndex
+    from byosc.domain import Course
+    from byosc.ingest import Extract, Pipeline
+    from byosc.jobs.sql import SqlJobStore
+    from byosc.ports import ChatModel, Embedder, Extracted, SearchIndex, Source
 
 
 def open_catalog(settings: Settings) -> SqlCatalog:
     return SqlCatalog(settings.database_url)
+
+
+def open_job_store(catalog: SqlCatalog) -> SqlJobStore:
+    """Jobs live in the catalog's database and share its connections."""
+    from byosc.jobs.sql import SqlJobStore
+
+    return SqlJobStore(catalog.engine)
+
+
+def open_extract(settings: Settings) -> Extract:
+    """Extraction in a child process with time and memory bounds (recordings transcribed)."""
+    from byosc.extract.bounded import extract_bounded
+    from byosc.transcribe.whisper import WhisperTranscriber
+
+    # One transcriber per worker: its model loads on the first recording and stays loaded.
+    transcriber = WhisperTranscriber.from_settings(settings)
+
+    def extract(data: bytes, filename: str) -> Extracted:
+        return extract_bounded(data, filename, settings.limits, transcriber)
+
+    return extract
+
+
+def open_pipeline(
+    settings: Settings, catalog: SqlCatalog, embedder: Embedder, index: SearchIndex
+) -> Pipeline:
+    from byosc.ingest import Pipeline
+
+    extract = open_extract(settings)
+    batch = settings.index.write_batch
+    return Pipeline(catalog, embedder, index, settings.chunking, extract, batch)
+
+
+def open_course_source(settings: Settings, course: Course) -> Source:
+    from byosc.sources import open_source
+
+    return open_source(course.source, settings, course.id)
 
 
 def open_embedder(settings: Settings) -> Embedder:

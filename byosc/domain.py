@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, computed_field, model_validator
 
 # Deterministic IDs: re-ingesting the same bytes yields the same IDs, so upserts
 # overwrite instead of duplicating.
@@ -86,6 +86,12 @@ class Document(BaseModel):
     chunks: int = 0
     warnings: list[str] = Field(default_factory=list)
     created_at: datetime = Field(default_factory=utcnow)
+    source_id: str | None = Field(
+        default=None, description="The file in the course's source; None: ingested by hand."
+    )
+    source_checksum: str | None = Field(
+        default=None, description="The source's checksum when indexed, to skip unchanged files."
+    )
 
 
 class Chunk(BaseModel):
@@ -158,3 +164,86 @@ class IngestReport(BaseModel):
     documents: list[Document] = Field(default_factory=list)
     errors: list[FileError] = Field(default_factory=list)
     unchanged: list[str] = Field(default_factory=list)
+
+
+JobState = Literal["queued", "running", "succeeded", "failed", "partial"]
+ACTIVE_JOB_STATES: tuple[JobState, ...] = ("queued", "running")
+# What a refresh does with one file: new and changed files are (re)indexed, deleted ones
+# removed, unchanged ones skipped without being read.
+ItemAction = Literal["new", "changed", "deleted", "unchanged"]
+ItemState = Literal["queued", "running", "succeeded", "skipped", "failed"]
+OPEN_ITEM_STATES: tuple[ItemState, ...] = ("queued", "running")
+
+
+class JobItem(BaseModel):
+    """One document of a job: its progress, attempts, timings and, if it failed, why."""
+
+    id: str
+    job_id: str
+    source_id: str
+    filename: str
+    action: ItemAction
+    queue: str = "cpu"
+    state: ItemState = "queued"
+    step: str = ""
+    attempts: int = 0
+    error: str | None = None
+    note: str | None = None
+    document_id: str | None = None
+    chunks: int = 0
+    timings: dict[str, float] = Field(default_factory=dict, description="Seconds per step.")
+    file: SourceFile | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class JobProgress(BaseModel):
+    done: int = 0
+    total: int = 0
+    failed: int = 0
+    step: str = ""
+
+
+class ChangeCounts(BaseModel):
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+
+class Job(BaseModel):
+    """A refresh of one course, as users watch it."""
+
+    id: str
+    course_id: str
+    kind: Literal["refresh"] = "refresh"
+    state: JobState = "queued"
+    progress: JobProgress = Field(default_factory=JobProgress)
+    changes: ChangeCounts = Field(default_factory=ChangeCounts)
+    attempts: int = 0
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow, description="Last recorded progress.")
+    items: list[JobItem] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def errors(self) -> list[FileError]:
+        return [
+            FileError(filename=i.filename, reason=i.error or "failed")
+            for i in self.items
+            if i.state == "failed"
+        ]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def duration_s(self) -> float | None:
+        if self.started_at is None:
+            return None
+        return ((self.finished_at or utcnow()) - self.started_at).total_seconds()
+
+    @property
+    def finished(self) -> bool:
+        return self.state not in ACTIVE_JOB_STATES

@@ -28,3 +28,11 @@ class ModelUnavailable(ByoscError):
 
 class ModelsMissing(ByoscError):
     """A bundled model is not prepared; the message says how to get it."""
+
+
+class SourceRefused(ByoscError):
+    """A source the platform will not read: outside the allowed roots, no credentials, no access."""
+
+
+class SourceUnavailable(ByoscError):
+    """A source that did not answer after retries; the same request may work later."""

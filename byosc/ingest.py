@@ -1,79 +1,150 @@
 """Ingestion: files -> extract -> chunk -> embed -> index, recorded in the catalog.
 
-Each file stands alone: a bad file is reported with its reason and the rest of the batch is
-still ingested. Re-ingesting identical bytes is a no-op; a changed file with the same name
-replaces the old version's vectors.
+`index_document` is the one per-document pipeline: the synchronous `Ingestor` (the
+`byosc ingest` command) and refresh jobs (`byosc.refresh`) both call it. Each file stands
+alone: a bad file is reported with its reason and the rest of the batch is still ingested.
+Re-ingesting identical bytes is a no-op; a changed file replaces the old version's vectors.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from byosc.chunk import build_chunks, chunk_sections
 from byosc.domain import Document, FileError, IngestReport, content_hash, document_id
 from byosc.errors import BadFile, NotFound
-from byosc.extract import extract_file
-from byosc.ports import Catalog, Embedder, SearchIndex
+from byosc.ports import Catalog, Embedder, Extracted, SearchIndex
 from byosc.settings import ChunkSettings
 
 log = logging.getLogger(__name__)
 
+Extract = Callable[[bytes, str], Extracted]
+
+
+class Steps(Protocol):
+    """Told as a document moves through the pipeline; jobs record it, the CLI ignores it."""
+
+    def begin(self, step: str, detail: str = "") -> None: ...
+
+
+class NoSteps:
+    def begin(self, step: str, detail: str = "") -> None:
+        pass
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    catalog: Catalog
+    embedder: Embedder
+    index: SearchIndex
+    chunking: ChunkSettings
+    extract: Extract
+    write_batch: int = 256
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a document came from in the course's source; absent for files ingested by hand."""
+
+    source_id: str
+    checksum: str | None = None
+
+
+def index_document(
+    pipeline: Pipeline,
+    course_id: str,
+    filename: str,
+    data: bytes,
+    *,
+    origin: Origin | None = None,
+    steps: Steps | None = None,
+) -> Document:
+    """Indexes one file and records it, then removes the versions it replaces.
+
+    Safe to run again after a crash at any point: chunk IDs depend only on the course and
+    the content, so a rerun overwrites the same points."""
+    steps = steps or NoSteps()
+    digest = content_hash(data)
+    steps.begin("extract")
+    extracted = pipeline.extract(data, filename)
+    steps.begin("chunk")
+    size, overlap = pipeline.chunking.size_chars, pipeline.chunking.overlap_chars
+    pieces = chunk_sections(extracted.sections, size, overlap)
+    document = Document(
+        id=document_id(course_id, digest),
+        course_id=course_id,
+        filename=filename,
+        title=extracted.title,
+        content_hash=digest,
+        media_type=extracted.media_type,
+        sections=len(extracted.sections),
+        chunks=len(pieces),
+        warnings=extracted.warnings,
+        source_id=origin.source_id if origin else None,
+        source_checksum=origin.checksum if origin else None,
+    )
+    chunks = build_chunks(course_id, document, pieces)
+    for start in range(0, len(chunks), pipeline.write_batch):
+        batch = chunks[start : start + pipeline.write_batch]
+        steps.begin("embed", f"{start + len(batch)}/{len(chunks)} chunks")
+        vectors = pipeline.embedder.embed_documents([c.text for c in batch])
+        steps.begin("index", f"{start + len(batch)}/{len(chunks)} chunks")
+        pipeline.index.upsert(batch, vectors)
+    steps.begin("record")
+    # Record the document only once its vectors are in: a crash in between leaves
+    # nothing that claims to be indexed, and the retry redoes the same point IDs.
+    pipeline.catalog.put_document(document)
+    remove_replaced(pipeline, document)
+    return document
+
+
+def remove_replaced(pipeline: Pipeline, document: Document) -> None:
+    """Deletes older versions of the same file: same source file, or same name by hand."""
+    course_id = document.course_id
+    if document.source_id is not None:
+        previous = pipeline.catalog.find_by_source(course_id, document.source_id)
+    else:
+        previous = [
+            d
+            for d in pipeline.catalog.list_documents(course_id)
+            if d.filename == document.filename and d.source_id is None
+        ]
+    for old in previous:
+        if old.id != document.id:
+            remove_document(pipeline.catalog, pipeline.index, course_id, old.id)
+
+
+def remove_document(catalog: Catalog, index: SearchIndex, course_id: str, doc_id: str) -> None:
+    """Vectors first, then the row: a crash in between leaves a row a rerun removes."""
+    index.delete_document(course_id, doc_id)
+    catalog.delete_document(course_id, doc_id)
+
 
 class Ingestor:
-    def __init__(
-        self, catalog: Catalog, embedder: Embedder, index: SearchIndex, chunking: ChunkSettings
-    ) -> None:
-        self.catalog = catalog
-        self.embedder = embedder
-        self.index = index
-        self.chunking = chunking
+    """Synchronous ingestion of files given by hand, in this process."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
 
     def ingest(self, course_id: str, files: Iterable[tuple[str, bytes]]) -> IngestReport:
-        if self.catalog.get_course(course_id) is None:
+        catalog = self.pipeline.catalog
+        if catalog.get_course(course_id) is None:
             raise NotFound(f"course {course_id} does not exist")
         report = IngestReport(course_id=course_id)
         for filename, data in files:
-            digest = content_hash(data)
-            if (known := self.catalog.find_document(course_id, digest)) is not None:
+            if (known := catalog.find_document(course_id, content_hash(data))) is not None:
                 report.unchanged.append(known.filename)
                 continue
             try:
-                report.documents.append(self._ingest_one(course_id, filename, data, digest))
+                report.documents.append(index_document(self.pipeline, course_id, filename, data))
             except BadFile as exc:
                 log.warning("skipped %s: %s", filename, exc.reason)
                 report.errors.append(FileError(filename=filename, reason=exc.reason))
         return report
-
-    def _ingest_one(self, course_id: str, filename: str, data: bytes, digest: str) -> Document:
-        extracted = extract_file(data, filename)
-        pieces = chunk_sections(
-            extracted.sections, self.chunking.size_chars, self.chunking.overlap_chars
-        )
-        document = Document(
-            id=document_id(course_id, digest),
-            course_id=course_id,
-            filename=filename,
-            title=extracted.title,
-            content_hash=digest,
-            media_type=extracted.media_type,
-            sections=len(extracted.sections),
-            chunks=len(pieces),
-            warnings=extracted.warnings,
-        )
-        chunks = build_chunks(course_id, document, pieces)
-        if chunks:
-            vectors = self.embedder.embed_documents([c.text for c in chunks])
-            self.index.upsert(chunks, vectors)
-        # Record the document only once its vectors are in: a crash in between leaves
-        # nothing that claims to be indexed, and the retry redoes the same point IDs.
-        previous = [d for d in self.catalog.list_documents(course_id) if d.filename == filename]
-        self.catalog.put_document(document)
-        for old in previous:
-            self.index.delete_document(course_id, old.id)
-            self.catalog.delete_document(course_id, old.id)
-        return document
 
 
 def read_paths(paths: Iterable[Path]) -> list[tuple[str, bytes]]:

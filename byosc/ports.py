@@ -79,9 +79,17 @@ class Catalog(Protocol):
 
     def find_document(self, course_id: str, content_hash: str) -> Document | None: ...
 
+    def find_by_source(self, course_id: str, source_id: str) -> list[Document]: ...
+
     def list_documents(self, course_id: str) -> list[Document]: ...
 
     def delete_document(self, course_id: str, document_id: str) -> bool: ...
+
+
+class JobQueue(Protocol):
+    """Hands jobs to workers: Celery, over Redis in production or the filesystem embedded."""
+
+    def enqueue_refresh(self, job_id: str) -> None: ...
 
 
 class Completion(BaseModel):

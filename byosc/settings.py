@@ -33,6 +33,12 @@ class IndexSettings(BaseModel):
     url: str = Field(default="http://127.0.0.1:6333", description="Qdrant server URL.")
     api_key: str | None = Field(default=None, description="Qdrant server API key.")
     collection: str = Field(default="byosc_chunks", description="Qdrant collection name.")
+    write_batch: int = Field(
+        default=256,
+        ge=1,
+        description="Chunks of one document embedded and upserted together: bounds memory "
+        "on long recordings and books, and shows progress within a document.",
+    )
 
 
 class DatabaseSettings(BaseModel):
@@ -114,6 +120,15 @@ class QueueSettings(BaseModel):
         default=3600, ge=1, description="Redelivery delay of unacked tasks; above the longest job."
     )
     max_attempts: int = Field(default=3, ge=1, description="Attempts before a document fails.")
+    concurrency: int = Field(
+        default=1,
+        ge=1,
+        description="Worker processes per worker; one where the worker owns an Edge shard.",
+    )
+    queues: list[str] = Field(
+        default_factory=lambda: ["cpu", "gpu"],
+        description="Queues a worker consumes: cpu (documents) and gpu (recordings).",
+    )
 
 
 class ServiceUrls(BaseModel):
@@ -166,6 +181,11 @@ class Settings(BaseSettings):
     @property
     def index_path(self) -> Path:
         return (self.index.path or self.data_path / "index").expanduser()
+
+    @property
+    def queue_path(self) -> Path:
+        """The embedded broker's folders and the worker presence lock."""
+        return self.data_path / "queue"
 
     @property
     def database_url(self) -> str:

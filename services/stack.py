@@ -1,7 +1,8 @@
 """`make up`: every service as its own process on loopback, in the embedded profile.
 
-The inference service owns the embedded index, so the ingest service reaches it over HTTP.
-Ctrl-C stops them all. Tests use `Stack` to drive the same processes.
+The inference service owns the embedded index, so the ingest service and the job worker
+reach it over HTTP. The worker takes refresh jobs from the embedded filesystem broker in the
+data directory. Ctrl-C stops them all. Tests use `Stack` to drive the same processes.
 """
 
 from __future__ import annotations
@@ -16,8 +17,13 @@ from pathlib import Path
 
 import httpx
 
+from byosc.settings import Settings
+from services.ingest.presence import worker_running
+
 # Start order: each service's dependencies come up before it.
-SERVICES = ["modelserver", "inference", "ingest", "trainer", "gateway"]
+SERVICES = ["modelserver", "inference", "worker", "ingest", "trainer", "gateway"]
+# Processes that reach the index the inference service owns.
+INDEX_OVER_HTTP = {"ingest", "worker"}
 DEFAULT_PORTS = {
     "gateway": 8000,
     "ingest": 8001,
@@ -32,10 +38,11 @@ class Stack:
     data_dir: Path
     ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
     log_dir: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.ports[service]}"
+        return f"http://127.0.0.1:{self.ports.get(service, 0)}"
 
     def env(self, service: str) -> dict[str, str]:
         env = dict(os.environ)
@@ -47,18 +54,29 @@ class Stack:
                 "BYOSC_SERVICES__INGEST": self.url("ingest"),
                 "BYOSC_SERVICES__INFERENCE": self.url("inference"),
                 "BYOSC_SERVICES__TRAINER": self.url("trainer"),
-                "BYOSC_INDEX__KIND": "http" if service == "ingest" else "edge",
+                "BYOSC_INDEX__KIND": "http" if service in INDEX_OVER_HTTP else "edge",
+                **self.extra_env,
             }
         )
         return env
+
+    def command(self, service: str) -> list[str]:
+        if service == "worker":
+            return [sys.executable, "-m", "services.ingest.worker"]
+        return [sys.executable, "-m", f"services.{service}", "--port", str(self.ports[service])]
 
     def start(self, service: str, timeout_s: float = 120.0) -> None:
         log_dir = self.log_dir or self.data_dir / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         log = (log_dir / f"{service}.log").open("ab")
-        cmd = [sys.executable, "-m", f"services.{service}", "--port", str(self.ports[service])]
+        # Each service leads its own process group, so stopping it reaches its children
+        # (a worker's pool) too.
         self.processes[service] = subprocess.Popen(
-            cmd, env=self.env(service), stdout=log, stderr=subprocess.STDOUT
+            self.command(service),
+            env=self.env(service),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self._wait_healthy(service, timeout_s)
 
@@ -72,9 +90,16 @@ class Stack:
             return
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+    def kill(self, service: str) -> None:
+        """SIGKILL to the service and all its processes: a crash, not a shutdown."""
+        process = self.processes.pop(service, None)
+        if process is not None:
+            os.killpg(process.pid, signal.SIGKILL)
             process.wait()
 
     def stop_all(self) -> None:
@@ -86,20 +111,26 @@ class Stack:
         while time.monotonic() < deadline:
             if self.processes[service].poll() is not None:
                 raise RuntimeError(f"{service} exited; see its log in {self.data_dir}/logs")
-            try:
-                if httpx.get(f"{self.url(service)}/healthz", timeout=1.0).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
+            if self._healthy(service):
+                return
             time.sleep(0.2)
         raise RuntimeError(f"{service} did not become healthy within {timeout_s:.0f}s")
+
+    def _healthy(self, service: str) -> bool:
+        if service == "worker":
+            return worker_running(Settings(data_dir=self.data_dir))
+        try:
+            return httpx.get(f"{self.url(service)}/healthz", timeout=1.0).status_code == 200
+        except httpx.HTTPError:
+            return False
 
 
 def main() -> None:
     stack = Stack(data_dir=Path(os.environ.get("BYOSC_DATA_DIR", "var/stack")).resolve())
     try:
         for service in SERVICES:
-            print(f"starting {service:<12} {stack.url(service)}", flush=True)
+            where = stack.url(service) if service in stack.ports else "(job queue)"
+            print(f"starting {service:<12} {where}", flush=True)
             stack.start(service)
         print(f"\nBYOSC is up: API {stack.url('gateway')}  docs {stack.url('gateway')}/docs")
         print(f"logs in {stack.data_dir / 'logs'}; Ctrl-C stops everything", flush=True)

@@ -37,8 +37,14 @@ documents = sa.Table(
     sa.Column("chunks", sa.Integer, nullable=False),
     sa.Column("warnings", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("source_id", sa.String(1000), nullable=True),
+    sa.Column("source_checksum", sa.String(128), nullable=True),
     sa.UniqueConstraint("course_id", "content_hash"),
+    sa.Index("documents_by_source", "course_id", "source_id"),
 )
+
+# Columns added after the first release: databases created before them gain them on start.
+_ADDED_COLUMNS = {"documents": ("source_id", "source_checksum")}
 
 
 def _engine(url: str) -> sa.Engine:
@@ -56,10 +62,30 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+def _add_missing_columns(engine: sa.Engine) -> None:
+    inspector = sa.inspect(engine)
+    for table_name, names in _ADDED_COLUMNS.items():
+        present = {c["name"] for c in inspector.get_columns(table_name)}
+        table = metadata.tables[table_name]
+        with engine.begin() as conn:
+            for name in names:
+                if name not in present:
+                    column = table.c[name]
+                    kind = column.type.compile(engine.dialect)
+                    conn.execute(sa.text(f"ALTER TABLE {table_name} ADD COLUMN {name} {kind}"))
+
+
+def open_engine(url: str) -> sa.Engine:
+    """An engine on `url` with every table of the metadata DB created and up to date."""
+    engine = _engine(url)
+    metadata.create_all(engine)
+    _add_missing_columns(engine)
+    return engine
+
+
 class SqlCatalog:
-    def __init__(self, url: str) -> None:
-        self.engine = _engine(url)
-        metadata.create_all(self.engine)
+    def __init__(self, url: str | sa.Engine) -> None:
+        self.engine = open_engine(url) if isinstance(url, str) else url
 
     def create_course(self, course: Course) -> Course:
         try:
@@ -99,6 +125,14 @@ class SqlCatalog:
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return _document(row) if row else None
+
+    def find_by_source(self, course_id: str, source_id: str) -> list[Document]:
+        query = documents.select().where(
+            documents.c.course_id == course_id, documents.c.source_id == source_id
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [_document(r) for r in rows]
 
     def list_documents(self, course_id: str) -> list[Document]:
         query = (

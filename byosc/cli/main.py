@@ -11,9 +11,11 @@ import typer
 from pydantic import BaseModel
 
 from byosc.cli import render
+from byosc.cli.jobs_cmd import refresh, worker
 from byosc.cli.models_cmd import app as models_app
 from byosc.cli.runtime import Runtime
-from byosc.domain import ChatMessage, ChatRequest, Course
+from byosc.courses import create_course, delete_course
+from byosc.domain import ChatMessage, ChatRequest, Course, SourceSpec
 from byosc.errors import ByoscError
 from byosc.ingest import read_paths
 
@@ -21,6 +23,8 @@ app = typer.Typer(help="BYOSC: course study buddies from lecture material.", no_
 courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_help=True)
 app.add_typer(courses_app, name="courses")
 app.add_typer(models_app, name="models")
+app.command()(refresh)
+app.command()(worker)
 
 
 @app.callback()
@@ -45,17 +49,37 @@ def _fail(exc: ByoscError) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def _source(source_path: Path | None, drive_folder: str | None) -> SourceSpec:
+    if source_path is not None and drive_folder is not None:
+        raise _fail(ByoscError("give --source-path or --drive-folder, not both"))
+    if source_path is not None:
+        return SourceSpec(kind="local", path=str(source_path.expanduser().resolve()))
+    if drive_folder is not None:
+        return SourceSpec(kind="gdrive", folder_id=drive_folder)
+    return SourceSpec()
+
+
 @courses_app.command("create")
 def courses_create(
     course_id: Annotated[str, typer.Argument(help="Short ID, e.g. cs140")],
     name: Annotated[str, typer.Option("--name", help="Display name")] = "",
+    source_path: Annotated[
+        Path | None,
+        typer.Option("--source-path", help="Local folder to sync (under an allowed root)"),
+    ] = None,
+    drive_folder: Annotated[
+        str | None, typer.Option("--drive-folder", help="Google Drive folder ID to sync")
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
+    """Create a course; with a source, `byosc refresh` keeps its index in sync with it."""
     with Runtime() as rt:
         try:
-            course = rt.catalog.create_course(Course(id=course_id, name=name or course_id))
-        except ByoscError as exc:
-            raise _fail(exc) from exc
+            source = _source(source_path, drive_folder)
+            course = Course(id=course_id, name=name or course_id, source=source)
+            course = create_course(rt.catalog, rt.settings, course)
+        except (ByoscError, ValueError) as exc:
+            raise _fail(ByoscError(str(exc))) from exc
     _print_json(course) if as_json else typer.echo(f"created course {course.id}")
 
 
@@ -73,10 +97,10 @@ def courses_list(as_json: JsonFlag = False) -> None:
 @courses_app.command("delete")
 def courses_delete(course_id: str) -> None:
     with Runtime() as rt:
-        if rt.catalog.get_course(course_id) is None:
-            raise _fail(ByoscError(f"course {course_id} does not exist"))
-        rt.index.delete_course(course_id)
-        rt.catalog.delete_course(course_id)
+        try:
+            delete_course(rt.catalog, rt.index, rt.settings, course_id)
+        except ByoscError as exc:
+            raise _fail(exc) from exc
     typer.echo(f"deleted course {course_id}")
 
 

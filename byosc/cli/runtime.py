@@ -8,9 +8,17 @@ from __future__ import annotations
 from functools import cached_property
 from types import TracebackType
 
-from byosc.bootstrap import open_catalog, open_chat_model, open_embedder, open_search_index
+from byosc.bootstrap import (
+    open_catalog,
+    open_chat_model,
+    open_embedder,
+    open_job_store,
+    open_pipeline,
+    open_search_index,
+)
 from byosc.catalog.sql import SqlCatalog
-from byosc.ingest import Ingestor
+from byosc.ingest import Ingestor, Pipeline
+from byosc.jobs.sql import SqlJobStore
 from byosc.ports import ChatModel, Embedder, SearchIndex
 from byosc.rag.chat import RagChat
 from byosc.settings import Settings
@@ -35,6 +43,10 @@ class Runtime:
         return catalog
 
     @cached_property
+    def jobs(self) -> SqlJobStore:
+        return open_job_store(self.catalog)
+
+    @cached_property
     def embedder(self) -> Embedder:
         return open_embedder(self.settings)
 
@@ -49,8 +61,12 @@ class Runtime:
         return open_chat_model(self.settings)
 
     @cached_property
+    def pipeline(self) -> Pipeline:
+        return open_pipeline(self.settings, self.catalog, self.embedder, self.index)
+
+    @cached_property
     def ingestor(self) -> Ingestor:
-        return Ingestor(self.catalog, self.embedder, self.index, self.settings.chunking)
+        return Ingestor(self.pipeline)
 
     @cached_property
     def chat(self) -> RagChat:

@@ -14,10 +14,16 @@ PDF_MAGIC = b"%PDF-"
 _PDF_HEADER_WINDOW = 1024
 _PDF_TRAILER_WINDOW = 2048
 _MARKDOWN_SUFFIXES = (".md", ".markdown")
+_HTML_SUFFIXES = (".html", ".htm", ".xhtml")
+_HTML_TAG = re.compile(r"<(p|div|h[1-6]|body|head|title|ul|ol|table|section|article)[\s>]", re.I)
 _ATX_HEADING = re.compile(r"^ {0,3}#{1,6}[ \t]+\S", re.MULTILINE)
 _HTML_START = re.compile(rb"^\s*<(!doctype\s+html|html[\s>])", re.IGNORECASE)
 _MAX_CONTROL_RATIO = 0.01
 _TEXT_SAMPLE_CHARS = 100_000
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+# Office encrypts a .docx/.pptx by wrapping it in an OLE container with this stream.
+_ENCRYPTION_INFO = "EncryptionInfo".encode("utf-16-le")
 
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x89PNG\r\n\x1a\n", "a PNG image"),
@@ -29,13 +35,28 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "a gzip archive"),
     (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
     (b"Rar!\x1a\x07", "a RAR archive"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "a legacy Microsoft Office file (.doc/.ppt/.xls)"),
-    (b"fLaC", "a FLAC audio file"),
-    (b"OggS", "an Ogg audio/video file"),
-    (b"\x1aE\xdf\xa3", "a Matroska/WebM video"),
+    (OLE_MAGIC, "a legacy Microsoft Office file (.doc/.ppt/.xls)"),
     (b"\x7fELF", "an executable program"),
     (b"MZ", "a Windows executable"),
 )
+
+# Recordings go to transcription: (pattern at the start, kind, label, media type).
+_MEDIA_SIGNATURES: tuple[tuple[re.Pattern[bytes], str, str, str], ...] = tuple(
+    (re.compile(pattern, re.DOTALL), kind, label, media_type)
+    for pattern, kind, label, media_type in (
+        (rb"RIFF.{4}WAVE", "audio", "a WAV audio file", "audio/wav"),
+        (rb"RIFF.{4}AVI ", "video", "an AVI video", "video/x-msvideo"),
+        (rb".{4}ftypM4A", "audio", "an M4A audio file", "audio/mp4"),
+        (rb".{4}ftyp", "video", "an MP4 media file", "video/mp4"),
+        (rb"ID3", "audio", "an MP3 audio file", "audio/mpeg"),
+        # An MP3 without an ID3 tag starts with a layer III frame header.
+        (rb"\xff[\xe2\xe3\xf2\xf3\xfa\xfb]", "audio", "an MP3 audio file", "audio/mpeg"),
+        (rb"OggS", "audio", "an Ogg audio file", "audio/ogg"),
+        (rb"fLaC", "audio", "a FLAC audio file", "audio/flac"),
+        (rb"\x1aE\xdf\xa3", "video", "a WebM/Matroska video", "video/webm"),
+    )
+)
+MEDIA_KINDS = frozenset({"audio", "video"})
 
 _OOXML_PARTS: tuple[tuple[str, str, str], ...] = (
     ("word/document.xml", "docx", "a Word document (.docx)"),
@@ -50,6 +71,7 @@ class Detected:
 
     kind: str
     label: str
+    media_type: str = "application/octet-stream"
 
 
 def detect(data: bytes, filename: str) -> Detected:
@@ -62,6 +84,8 @@ def detect(data: bytes, filename: str) -> Detected:
     decoded = decode_text(data)
     if decoded is None:
         return _detect_binary(data)
+    if filename.lower().endswith(_HTML_SUFFIXES) and _HTML_TAG.search(decoded[0]):
+        return Detected("html", "an HTML page")
     if _is_markdown(decoded[0], filename):
         return Detected("markdown", "Markdown text")
     return Detected("text", "plain text")
@@ -73,16 +97,22 @@ def _is_pdf(data: bytes) -> bool:
     return PDF_MAGIC in data[:_PDF_HEADER_WINDOW] and b"%%EOF" in data[-_PDF_TRAILER_WINDOW:]
 
 
+def detect_media(data: bytes) -> Detected | None:
+    """Audio or video, judged from the first bytes alone (cheap: nothing is parsed)."""
+    for pattern, kind, label, media_type in _MEDIA_SIGNATURES:
+        if pattern.match(data, 0, 16):
+            return Detected(kind, label, media_type)
+    return None
+
+
 def _detect_binary(data: bytes) -> Detected:
     """Names the format of content that is not text, so the user learns what was sent."""
     if data.startswith(b"PK\x03\x04"):
         return _detect_zip(data)
-    if data[:4] == b"RIFF" and data[8:12] in (b"WAVE", b"AVI "):
-        return Detected("audio", "a WAV audio file" if data[8:12] == b"WAVE" else "an AVI video")
-    if data[4:8] == b"ftyp":
-        return Detected("video", "an MP4/M4A media file")
-    if data[:3] == b"ID3" or data[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
-        return Detected("audio", "an MP3 audio file")
+    if (media := detect_media(data)) is not None:
+        return media
+    if data.startswith(OLE_MAGIC) and _ENCRYPTION_INFO in data:
+        return Detected("encrypted-office", "a password-protected Office document")
     for magic, label in _SIGNATURES:
         if data.startswith(magic):
             return Detected("binary", label)

@@ -3,45 +3,18 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-from byosc.domain import Section
+from byosc.extract.outline import Outline
 from byosc.extract.plain import read_text
 from byosc.extract.titles import title_from_filename
 from byosc.ports import Extracted
 
-HEADING_SEPARATOR = " > "
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))??(?:[ \t]+#+)?[ \t]*$")
 _SETEXT_UNDERLINE = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n(---|\.\.\.)\n", re.DOTALL)
 _LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
 _EMPHASIS = re.compile(r"(\*\*|__|\*|_|`)(.+?)\1")
-
-
-@dataclass
-class _Outline:
-    """Walks the lines, remembering the open headings and the body under the last one."""
-
-    sections: list[Section] = field(default_factory=list)
-    path: list[tuple[int, str]] = field(default_factory=list)
-    body: list[str] = field(default_factory=list)
-    title: str | None = None
-
-    def heading(self, level: int, text: str) -> None:
-        self.flush()
-        while self.path and self.path[-1][0] >= level:
-            self.path.pop()
-        self.path.append((level, text))
-        if level == 1 and self.title is None:
-            self.title = text
-
-    def flush(self) -> None:
-        text = "\n".join(self.body).strip()
-        if text:
-            heading = HEADING_SEPARATOR.join(t for _, t in self.path) or None
-            self.sections.append(Section(text=text, heading=heading))
-        self.body = []
 
 
 class MarkdownExtractor:
@@ -58,8 +31,8 @@ class MarkdownExtractor:
         )
 
 
-def parse_outline(text: str) -> _Outline:
-    outline = _Outline()
+def parse_outline(text: str) -> Outline:
+    outline = Outline()
     fence: str | None = None
     for line in text.split("\n"):
         if (opened := _FENCE.match(line)) is not None:
@@ -75,7 +48,7 @@ def parse_outline(text: str) -> _Outline:
     return outline
 
 
-def _take_heading(outline: _Outline, line: str) -> bool:
+def _take_heading(outline: Outline, line: str) -> bool:
     if (atx := _ATX.match(line)) is not None:
         text = _plain(atx.group(2) or "")
         if text:

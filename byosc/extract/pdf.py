@@ -21,8 +21,14 @@ NO_TEXT_LAYER = "no text layer on any page; scanned PDFs need OCR"
 class PypdfExtractor:
     media_type = "application/pdf"
 
+    def __init__(self, max_pages: int | None = None) -> None:
+        self.max_pages = max_pages
+
     def extract(self, data: bytes, filename: str) -> Extracted:
         reader = _open(data, filename)
+        pages = len(reader.pages)
+        if self.max_pages is not None and pages > self.max_pages:
+            raise BadFile(filename, f"{pages} pages; at most {self.max_pages}")
         sections: list[Section] = []
         warnings: list[str] = []
         for number, text in _page_texts(reader, filename, warnings):
@@ -45,7 +51,7 @@ def _open(data: bytes, filename: str) -> PdfReader:
         if reader.is_encrypted and not reader.decrypt(""):
             raise BadFile(filename, "the PDF is password-protected; upload it without a password")
         _ = len(reader.pages)
-    except BadFile:
+    except (BadFile, MemoryError):
         raise
     except Exception as exc:
         raise BadFile(filename, f"unreadable or corrupt PDF ({_describe(exc)})") from exc
@@ -58,6 +64,8 @@ def _page_texts(reader: PdfReader, filename: str, warnings: list[str]) -> list[t
     for index, page in enumerate(reader.pages):
         try:
             texts.append((index + 1, page.extract_text() or ""))
+        except MemoryError:
+            raise
         except Exception as exc:
             log.warning("%s: page %d unreadable: %s", filename, index + 1, exc)
             warnings.append(f"page {index + 1} could not be read ({_describe(exc)})")

@@ -23,7 +23,10 @@ from byosc.errors import (
     ModelsMissing,
     ModelUnavailable,
     NotFound,
+    SourceRefused,
+    SourceUnavailable,
 )
+from byosc.jobs.retry import TransientError
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,9 @@ _STATUS: list[tuple[type[ByoscError], int]] = [
     (NotFound, 404),
     (AlreadyExists, 409),
     (BadFile, 422),
+    (SourceRefused, 422),
+    (SourceUnavailable, 503),
+    (TransientError, 503),
     (ModelUnavailable, 503),
     (ModelsMissing, 503),
 ]

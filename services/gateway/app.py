@@ -18,6 +18,8 @@ ROUTES: list[tuple[str, list[str], str, str]] = [
     ("/courses", ["GET", "POST"], "ingest", "List or create courses"),
     ("/courses/{course_id}", ["GET", "DELETE"], "ingest", "Read or delete a course"),
     ("/courses/{course_id}/documents", ["GET", "POST"], "ingest", "List or upload documents"),
+    ("/courses/{course_id}/refresh", ["POST"], "ingest", "Sync the index with the source"),
+    ("/jobs/{job_id}", ["GET"], "ingest", "A job's state, progress and errors"),
     ("/courses/{course_id}/search", ["GET"], "inference", "Ranked chunks for a query"),
     ("/chat", ["POST"], "inference", "Answer with citations (stream: true for SSE)"),
     ("/courses/{course_id}/adapters", ["GET"], "trainer", "The course's LoRA adapters"),

@@ -1,4 +1,4 @@
-"""Ingest service: courses, uploads, and (next) Celery refresh jobs."""
+"""Ingest service: courses, uploads and refresh jobs (run by Celery workers)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from byosc.settings import Settings
 from services.common.web import install_common
 from services.ingest.dependencies import lifespan
+from services.ingest.job_routes import router as job_router
 from services.ingest.routes import router
 
 
@@ -23,4 +24,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="BYOSC ingest", lifespan=lifespan(settings))
     install_common(app, "ingest", _ready)
     app.include_router(router)
+    app.include_router(job_router)
     return app

@@ -1,4 +1,8 @@
-"""Composition root of the ingest service: adapters are built in the lifespan, not at import."""
+"""Composition root of the ingest service: adapters are built in the lifespan, not at import.
+
+The service owns no worker: refreshes and uploads go on the job queue (Celery), and
+`GET /jobs/{id}` reads their progress from the metadata DB.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,12 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from byosc.bootstrap import open_catalog, open_embedder, open_search_index
-from byosc.ingest import Ingestor
-from byosc.ports import Catalog, SearchIndex
+from byosc.bootstrap import open_catalog, open_embedder, open_job_store, open_search_index
+from byosc.jobs.sql import SqlJobStore
+from byosc.ports import Catalog, JobQueue, SearchIndex
 from byosc.settings import Settings
+from services.ingest.queue import CeleryJobQueue
+from services.ingest.worker import create_celery
 
 
 def lifespan(settings: Settings):
@@ -20,13 +26,16 @@ def lifespan(settings: Settings):
         catalog = open_catalog(settings)
         embedder = open_embedder(settings)
         index = open_search_index(settings, embedder.dimension)
+        queue = CeleryJobQueue(create_celery(settings))
         app.state.settings = settings
         app.state.catalog = catalog
+        app.state.jobs = open_job_store(catalog)
         app.state.index = index
-        app.state.ingestor = Ingestor(catalog, embedder, index, settings.chunking)
+        app.state.queue = queue
         try:
             yield
         finally:
+            queue.close()
             index.close()
             catalog.close()
 
@@ -37,12 +46,16 @@ def _catalog(request: Request) -> Catalog:
     return request.app.state.catalog
 
 
+def _jobs(request: Request) -> SqlJobStore:
+    return request.app.state.jobs
+
+
+def _queue(request: Request) -> JobQueue:
+    return request.app.state.queue
+
+
 def _index(request: Request) -> SearchIndex:
     return request.app.state.index
-
-
-def _ingestor(request: Request) -> Ingestor:
-    return request.app.state.ingestor
 
 
 def _settings(request: Request) -> Settings:
@@ -50,6 +63,7 @@ def _settings(request: Request) -> Settings:
 
 
 CatalogDep = Annotated[Catalog, Depends(_catalog)]
+JobsDep = Annotated[SqlJobStore, Depends(_jobs)]
+QueueDep = Annotated[JobQueue, Depends(_queue)]
 IndexDep = Annotated[SearchIndex, Depends(_index)]
-IngestorDep = Annotated[Ingestor, Depends(_ingestor)]
 SettingsDep = Annotated[Settings, Depends(_settings)]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, Response, UploadFile
+from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from byosc.domain import Course, Document, FileError, IngestReport
+from byosc.courses import create_course as create_checked_course
+from byosc.courses import delete_course as delete_course_everywhere
+from byosc.domain import Course, Document, FileError, Job, SourceSpec
 from byosc.errors import NotFound
-from services.ingest.dependencies import CatalogDep, IndexDep, IngestorDep, SettingsDep
+from byosc.jobs.control import request_refresh, wait_for_job
+from byosc.uploads import save_uploads
+from services.ingest.dependencies import CatalogDep, IndexDep, JobsDep, QueueDep, SettingsDep
 
 router = APIRouter(tags=["courses"])
 
@@ -16,11 +20,24 @@ router = APIRouter(tags=["courses"])
 class NewCourse(BaseModel):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["cs140"])
     name: str = Field(min_length=1, max_length=200, examples=["Operating Systems"])
+    source: SourceSpec = Field(
+        default_factory=SourceSpec,
+        description="upload (default), a local folder under an allowed root, or a Drive "
+        "folder ID. Refresh keeps the index in sync with it.",
+    )
+
+
+class UploadAccepted(BaseModel):
+    job_id: str
+    saved: list[str]
+    refused: list[FileError] = Field(default_factory=list)
+    job: Job | None = Field(default=None, description="The job, when asked to wait for it.")
 
 
 @router.post("/courses", status_code=201)
-def create_course(body: NewCourse, catalog: CatalogDep) -> Course:
-    return catalog.create_course(Course(id=body.id, name=body.name))
+def create_course(body: NewCourse, catalog: CatalogDep, settings: SettingsDep) -> Course:
+    course = Course(id=body.id, name=body.name, source=body.source)
+    return create_checked_course(catalog, settings, course)
 
 
 @router.get("/courses")
@@ -36,11 +53,10 @@ def get_course(course_id: str, catalog: CatalogDep) -> Course:
 
 
 @router.delete("/courses/{course_id}", status_code=204)
-def delete_course(course_id: str, catalog: CatalogDep, index: IndexDep) -> Response:
-    if catalog.get_course(course_id) is None:
-        raise NotFound(f"course {course_id} does not exist")
-    index.delete_course(course_id)
-    catalog.delete_course(course_id)
+def delete_course(
+    course_id: str, catalog: CatalogDep, index: IndexDep, settings: SettingsDep
+) -> Response:
+    delete_course_everywhere(catalog, index, settings, course_id)
     return Response(status_code=204)
 
 
@@ -53,30 +69,40 @@ def list_documents(course_id: str, catalog: CatalogDep) -> list[Document]:
 
 @router.post(
     "/courses/{course_id}/documents",
-    status_code=201,
-    response_model=IngestReport,
-    responses={422: {"description": "Some files were refused; the others were ingested."}},
+    status_code=202,
+    response_model=UploadAccepted,
+    responses={
+        200: {"description": "Saved, and the refresh ended within wait_s (see job)."},
+        409: {"description": "The course syncs from a folder or Drive: add files there."},
+        422: {"description": "No file was accepted."},
+    },
 )
 def upload_documents(
     course_id: str,
-    ingestor: IngestorDep,
+    catalog: CatalogDep,
+    jobs: JobsDep,
+    queue: QueueDep,
     settings: SettingsDep,
-    files: list[UploadFile] = File(description="Lecture files: PDF, Markdown, text"),
-) -> IngestReport | JSONResponse:
-    accepted: list[tuple[str, bytes]] = []
-    too_big: list[FileError] = []
-    for upload in files:
-        name = upload.filename or "upload"
-        data = upload.file.read(settings.max_upload_bytes + 1)
-        if len(data) > settings.max_upload_bytes:
-            limit_mb = settings.max_upload_bytes / 1e6
-            too_big.append(FileError(filename=name, reason=f"larger than {limit_mb:g} MB"))
-        else:
-            accepted.append((name, data))
-    report = ingestor.ingest(course_id, accepted)
-    report.errors = too_big + report.errors
-    if not report.errors:
-        return report
-    reasons = "; ".join(f"{e.filename}: {e.reason}" for e in report.errors)
-    detail = f"{len(report.errors)} of {len(files)} files could not be ingested: {reasons}"
-    return JSONResponse({"detail": detail, **report.model_dump(mode="json")}, status_code=422)
+    files: list[UploadFile] = File(description="Lecture files: PDF, slides, documents, audio"),
+    wait_s: float = Query(
+        default=0, ge=0, le=600, description="Wait up to this long for the refresh to end."
+    ),
+) -> UploadAccepted | JSONResponse:
+    """Saves the files into the course's upload folder and refreshes the course."""
+    course = catalog.get_course(course_id)
+    if course is None:
+        raise NotFound(f"course {course_id} does not exist")
+    if course.source.kind != "upload":
+        raise HTTPException(409, f"course {course_id} syncs from its {course.source.kind} source")
+    uploads = [(f.filename or "upload", f.file) for f in files]
+    saved, refused = save_uploads(settings, course_id, uploads)
+    if not saved:
+        reasons = "; ".join(f"{e.filename}: {e.reason}" for e in refused)
+        return JSONResponse({"detail": f"no file was accepted: {reasons}"}, status_code=422)
+    job, _ = request_refresh(catalog, jobs, queue, settings, course_id)
+    accepted = UploadAccepted(job_id=job.id, saved=saved, refused=refused)
+    if wait_s > 0:
+        accepted.job = wait_for_job(jobs, job.id, wait_s)
+        if accepted.job.finished:
+            return JSONResponse(accepted.model_dump(mode="json"), status_code=200)
+    return accepted

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,30 +12,10 @@ from byosc.catalog.sql import SqlCatalog
 from byosc.domain import Course, Document
 from byosc.errors import AlreadyExists
 
-POSTGRES_URL = os.environ.get(
-    "BYOSC_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-
 
 @pytest.fixture
-def postgres_schema_url() -> Iterator[str]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_URL)
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"CREATE SCHEMA {schema}"))
-    yield f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
-    with admin.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlCatalog]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'catalog.db'}"
-    else:
-        url = request.getfixturevalue("postgres_schema_url")
-    cat = SqlCatalog(url)
+def catalog(database_url: str) -> Iterator[SqlCatalog]:
+    cat = SqlCatalog(database_url)
     yield cat
     cat.close()
 
@@ -94,3 +72,26 @@ def test_deleting_a_course_removes_its_documents(catalog: SqlCatalog) -> None:
     assert catalog.get_course("cs101") is None
     assert catalog.list_documents("cs101") == []
     assert catalog.delete_course("cs101") is False
+
+
+def test_documents_are_found_by_their_source_file(catalog: SqlCatalog) -> None:
+    catalog.create_course(Course(id="cs101", name="Intro"))
+    tracked = _doc("cs101", "aaa").model_copy(update={"source_id": "week1/a.pdf"})
+    catalog.put_document(tracked)
+    catalog.put_document(_doc("cs101", "bbb"))
+    found = catalog.find_by_source("cs101", "week1/a.pdf")
+    assert [d.content_hash for d in found] == ["aaa"]
+    assert found[0].source_id == "week1/a.pdf"
+    assert catalog.find_by_source("cs101", "week1/b.pdf") == []
+
+
+def test_a_database_from_before_source_tracking_gains_the_columns(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("CREATE TABLE documents (id VARCHAR(64) PRIMARY KEY)"))
+    engine.dispose()
+    catalog = SqlCatalog(url)
+    columns = {c["name"] for c in sa.inspect(catalog.engine).get_columns("documents")}
+    catalog.close()
+    assert {"source_id", "source_checksum"} <= columns

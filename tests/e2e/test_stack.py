@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import httpx
 import pytest
@@ -34,12 +35,13 @@ def course(api: httpx.Client) -> str:
         ("files", ("fake.pdf", b"this is plain text pretending", "application/pdf")),
         ("files", ("empty.txt", b"", "text/plain")),
     ]
-    response = api.post("/courses/os101/documents", files=files)
-    assert response.status_code == 422, response.text
-    report = response.json()
-    assert {e["filename"] for e in report["errors"]} == {"fake.pdf", "empty.txt"}
-    assert "fake.pdf" in report["detail"] and "empty.txt" in report["detail"]
-    assert sorted(d["filename"] for d in report["documents"]) == ["handout.pdf", "notes.md"]
+    response = api.post("/courses/os101/documents", files=files, params={"wait_s": 120})
+    assert response.status_code == 200, response.text
+    job = response.json()["job"]
+    assert job["state"] == "partial"
+    assert {e["filename"] for e in job["errors"]} == {"fake.pdf", "empty.txt"}
+    documents = api.get("/courses/os101/documents").json()
+    assert sorted(d["filename"] for d in documents) == ["handout.pdf", "notes.md"]
     return "os101"
 
 
@@ -104,16 +106,49 @@ def test_unknown_courses_are_404_everywhere(api: httpx.Client, course: str) -> N
     assert api.post("/chat", json={**_ask("hi"), "course_id": "nope"}).status_code == 404
     files = [("files", ("a.txt", b"hello", "text/plain"))]
     assert api.post("/courses/nope/documents", files=files).status_code == 404
+    assert api.post("/courses/nope/refresh").status_code == 404
+    assert api.get("/jobs/0123456789abcdef").status_code == 404
 
 
 def test_uploading_the_same_file_again_changes_nothing(api: httpx.Client, course: str) -> None:
     before = api.get("/courses/os101/search", params={"q": "elevator", "limit": 100}).json()
     files = [("files", ("handout.pdf", make_pdf(PAGES), "application/pdf"))]
-    again = api.post("/courses/os101/documents", files=files)
-    assert again.status_code == 201
-    assert again.json()["unchanged"] == ["handout.pdf"]
+    again = api.post("/courses/os101/documents", files=files, params={"wait_s": 120})
+    assert again.status_code == 200, again.text
+    changes = again.json()["job"]["changes"]
+    assert (changes["added"], changes["updated"], changes["unchanged"]) == (0, 0, 2)
     after = api.get("/courses/os101/search", params={"q": "elevator", "limit": 100}).json()
     assert len(after) == len(before)
+
+
+def test_a_refresh_is_accepted_and_watched_through_the_gateway(
+    api: httpx.Client, course: str
+) -> None:
+    accepted = api.post("/courses/os101/refresh")
+    assert accepted.status_code == 202, accepted.text
+    job_id = accepted.json()["job_id"]
+    deadline = time.monotonic() + 120
+    while (job := api.get(f"/jobs/{job_id}").json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert job["progress"]["done"] == job["progress"]["total"] == 4
+    assert job["changes"]["unchanged"] == 2 and job["state"] == "partial"
+    assert all("attempts" in item and "timings" in item for item in job["items"])
+
+
+def test_courses_take_a_source_and_refuse_folders_outside_the_allowed_roots(
+    api: httpx.Client,
+) -> None:
+    local = {"kind": "local", "path": "/etc"}
+    refused = api.post("/courses", json={"id": "etc", "name": "Etc", "source": local})
+    assert refused.status_code == 422
+    assert "local folder sources are disabled" in refused.json()["detail"]
+    drive = {"kind": "gdrive", "folder_id": "1AbCdEfGhIjKlMnOpQrStUv"}
+    created = api.post("/courses", json={"id": "drive", "name": "Drive", "source": drive})
+    assert created.status_code == 201, created.text
+    assert created.json()["source"]["folder_id"] == drive["folder_id"]
+    url = {"kind": "gdrive", "folder_id": "https://drive.google.com/drive/folders/x"}
+    assert api.post("/courses", json={"id": "url", "name": "Url", "source": url}).status_code == 422
 
 
 def test_chat_says_503_when_the_model_server_is_down(

@@ -22,12 +22,10 @@ def pdf_with_only_a_rectangle() -> bytes:
     return bytes(pdf.output())
 
 
-def password_protected_pdf() -> bytes:
+def password_protected_pdf(method: EncryptionMethod = EncryptionMethod.RC4) -> bytes:
     pdf = FPDF()
     pdf.set_font("Helvetica", size=12)
     pdf.add_page()
     pdf.multi_cell(0, 8, "Exam answers.")
-    pdf.set_encryption(
-        owner_password="owner", user_password="student", encryption_method=EncryptionMethod.RC4
-    )
+    pdf.set_encryption(owner_password="owner", user_password="student", encryption_method=method)
     return bytes(pdf.output())

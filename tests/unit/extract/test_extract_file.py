@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
-
 import pytest
+from fpdf.enums import EncryptionMethod
 
 from byosc.errors import BadFile
 from byosc.extract import extract_file
+from byosc.extract.detect import OLE_MAGIC
+from byosc.settings import ExtractLimits
 from tests.support.pdfs import make_pdf
+from tests.unit.extract.office import zip_with
 from tests.unit.extract.pdfs import password_protected_pdf
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02"
@@ -20,14 +21,6 @@ def reason(data: bytes, filename: str) -> str:
         extract_file(data, filename)
     assert caught.value.filename == filename
     return caught.value.reason
-
-
-def zip_with(*names: str) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name in names:
-            archive.writestr(name, "<xml/>")
-    return buffer.getvalue()
 
 
 def test_plain_text_is_one_section_titled_by_its_first_line() -> None:
@@ -70,6 +63,32 @@ def test_a_truncated_pdf_is_refused_as_corrupt() -> None:
 
 def test_a_password_protected_pdf_asks_for_a_copy_without_password() -> None:
     assert "password" in reason(password_protected_pdf(), "exam.pdf")
+    assert "password" in reason(password_protected_pdf(EncryptionMethod.AES_256), "exam2.pdf")
+
+
+def test_a_password_protected_office_document_asks_for_a_copy_without_password() -> None:
+    # Office wraps an encrypted .docx/.pptx in an OLE container with an EncryptionInfo stream.
+    container = OLE_MAGIC + bytes(504) + "EncryptionInfo".encode("utf-16-le") + bytes(64)
+    assert reason(container, "exam.docx") == (
+        "the document is password-protected; upload it without a password"
+    )
+    assert reason(OLE_MAGIC + bytes(600), "old.doc") == (
+        "unsupported file type: the content is a legacy Microsoft Office file (.doc/.ppt/.xls)"
+    )
+
+
+def test_a_pdf_with_more_pages_than_allowed_is_refused() -> None:
+    with pytest.raises(BadFile) as caught:
+        extract_file(make_pdf(["a", "b", "c"]), "long.pdf", limits=ExtractLimits(max_pages=2))
+    assert caught.value.reason == "3 pages; at most 2"
+
+
+@pytest.mark.parametrize(
+    ("part", "label"),
+    [("word/document.xml", "Word document"), ("ppt/presentation.xml", "PowerPoint deck")],
+)
+def test_an_office_file_with_missing_parts_is_refused_as_corrupt(part: str, label: str) -> None:
+    assert reason(zip_with(part), "broken").startswith(f"unreadable or corrupt {label}")
 
 
 @pytest.mark.parametrize(
@@ -78,9 +97,7 @@ def test_a_password_protected_pdf_asks_for_a_copy_without_password() -> None:
         (PNG, "diagram.png", "a PNG image"),
         (b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", "photo.txt", "a JPEG image"),
         (zip_with("notes.txt"), "bundle.zip", "a ZIP archive"),
-        (zip_with("word/document.xml"), "essay.docx", "a Word document (.docx)"),
-        (zip_with("ppt/presentation.xml"), "deck.pptx", "a PowerPoint deck (.pptx)"),
-        (b"<!DOCTYPE html><html><body>Hi</body></html>", "page.html", "an HTML page"),
+        (zip_with("xl/workbook.xml"), "marks.xlsx", "an Excel workbook (.xlsx)"),
         (bytes(range(256)) * 8, "blob.md", "binary data, not text"),
     ],
 )

@@ -1,0 +1,85 @@
+"""`byosc refresh` and `byosc worker`: the refresh job from the terminal.
+
+The job queue is Celery (services/ingest), imported only by these commands.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from byosc.cli.progress import EXIT_CODES, show_job, watch_job
+from byosc.cli.runtime import Runtime
+from byosc.domain import Job
+from byosc.errors import ByoscError
+from byosc.jobs.control import request_refresh, resume_orphaned
+from byosc.ports import JobQueue
+from byosc.settings import Settings
+
+if TYPE_CHECKING:
+    from services.ingest.embedded import EmbeddedWorker
+
+
+def refresh(
+    course: Annotated[str, typer.Option("--course", "-c", help="Course ID.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the job as JSON.")] = False,
+) -> None:
+    """Sync the course's index with its source through the job queue, showing progress.
+
+    Exit code: 0 succeeded, 2 partial (some documents failed), 1 failed."""
+    from services.ingest.embedded import EmbeddedWorker
+    from services.ingest.queue import CeleryJobQueue
+    from services.ingest.worker import create_celery
+
+    settings = Settings()
+    # Only the catalog and the job store are opened here: the worker owns the index.
+    with Runtime(settings) as rt:
+        if rt.catalog.get_course(course) is None:
+            typer.secho(f"error: course {course} does not exist", fg="red", err=True)
+            raise typer.Exit(code=1)
+        with EmbeddedWorker(settings) as embedded:
+            queue = CeleryJobQueue(create_celery(settings))
+            try:
+                job = _start_and_watch(rt, queue, course, embedded, as_json)
+            except ByoscError as exc:
+                typer.secho(f"error: {exc}", fg="red", err=True)
+                raise typer.Exit(code=1) from exc
+            finally:
+                queue.close()
+    typer.echo(job.model_dump_json(indent=2)) if as_json else show_job(job)
+    raise typer.Exit(code=EXIT_CODES.get(job.state, 1))
+
+
+def _start_and_watch(
+    rt: Runtime, queue: JobQueue, course: str, embedded: EmbeddedWorker, as_json: bool
+) -> Job:
+    job, created = request_refresh(rt.catalog, rt.jobs, queue, rt.settings, course)
+    if not created and embedded.started:
+        # The job is active but no worker was running: whatever ran it died mid-way.
+        resume_orphaned(rt.jobs, queue, job.id)
+    if not created and not as_json:
+        typer.echo(f"a refresh of {course} is already {job.state}: watching job {job.id}")
+    return watch_job(rt.jobs, job.id, show=not as_json, alive=embedded.alive)
+
+
+def worker(
+    concurrency: Annotated[
+        int | None, typer.Option(help="Worker processes (default: queue.concurrency).")
+    ] = None,
+    queues: Annotated[
+        str | None, typer.Option(help="Comma-separated queues (default: cpu,gpu).")
+    ] = None,
+    loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
+) -> None:
+    """Run a job worker in the foreground (Ctrl-C finishes the current document, then stops)."""
+    from services.ingest.worker import run_worker
+
+    settings = Settings()
+    update: dict[str, object] = {}
+    if concurrency is not None:
+        update["concurrency"] = concurrency
+    if queues:
+        update["queues"] = [q.strip() for q in queues.split(",") if q.strip()]
+    settings = settings.model_copy(update={"queue": settings.queue.model_copy(update=update)})
+    run_worker(settings, loglevel=loglevel)

@@ -1,0 +1,1 @@
+"""Transcribers: speech in a recording -> time-stamped sections (the `Transcriber` port)."""

@@ -1,0 +1,19 @@
+"""CeleryJobQueue: the JobQueue port over Celery; tasks are sent by name, never imported."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+REFRESH_COURSE = "ingest.refresh_course"
+PROCESS_DOCUMENT = "ingest.process_document"
+
+
+class CeleryJobQueue:
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def enqueue_refresh(self, job_id: str) -> None:
+        self.app.send_task(REFRESH_COURSE, args=[job_id])
+
+    def close(self) -> None:
+        self.app.close()

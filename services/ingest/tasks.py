@@ -1,0 +1,63 @@
+"""Celery tasks of the ingest service: thin wrappers over byosc.jobs.runner.
+
+Both take IDs only; the job's state lives in the metadata DB. Late acks with reject on
+worker loss put a task back on the queue when its worker dies mid-document; the attempt
+counter in the DB (brokers keep none) fails the document after `queue.max_attempts`.
+Retries, for transient errors only, back off exponentially with jitter.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, cast
+
+from celery import Task, shared_task
+
+from byosc.jobs.retry import TransientError
+from byosc.jobs.runner import JobContext, run_item, run_refresh
+from services.ingest.queue import PROCESS_DOCUMENT, REFRESH_COURSE
+
+
+class _ContextApp(Protocol):
+    def context(self) -> JobContext: ...
+
+
+def _context(task: Task) -> JobContext:
+    return cast(_ContextApp, task.app).context()
+
+
+@shared_task(
+    name=REFRESH_COURSE,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TransientError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def refresh_course(self: Task, job_id: str) -> str | None:
+    """Plans the refresh, removes deleted documents and fans out one task per file."""
+
+    def dispatch(job_id: str, item_id: str, queue: str) -> None:
+        process_document.apply_async(args=(job_id, item_id), queue=queue)
+
+    job = run_refresh(_context(self), job_id, dispatch)
+    return job.state if job else None
+
+
+@shared_task(
+    name=PROCESS_DOCUMENT,
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(TransientError,),
+    retry_backoff=2,
+    retry_backoff_max=120,
+    retry_jitter=True,
+    max_retries=5,
+)
+def process_document(self: Task, job_id: str, item_id: str) -> str | None:
+    """One file: read, extract, chunk, embed, upsert, record. Recordings run on `gpu`."""
+    item = run_item(_context(self), job_id, item_id)
+    return item.state if item else None
