@@ -8,6 +8,9 @@ child: it needs no fork of a worker that holds models and threads, inherits no d
 from a Celery pool process, and does not re-import the worker's main module. It costs
 about 0.2 s per file (interpreter start and parser imports).
 
+Markdown and plain text are parsed in the calling process too: our own linear-time code over
+input already bounded by the upload size limit, where the child's 0.2 s would dominate.
+
 Recordings are transcribed in the calling process: the Whisper model is loaded once per
 worker (hundreds of MB to GBs, on a GPU in production), which neither a per-file child nor
 an address-space cap can accommodate.
@@ -25,7 +28,7 @@ from typing import Any
 
 from byosc.errors import BadFile
 from byosc.extract import extract_file
-from byosc.extract.detect import detect_media
+from byosc.extract.detect import detect, detect_media
 from byosc.ports import Extracted, Transcriber
 from byosc.settings import ExtractLimits
 
@@ -33,6 +36,7 @@ log = logging.getLogger(__name__)
 
 Parse = Callable[[bytes, str, ExtractLimits], Extracted]
 SANDBOX = [sys.executable, "-m", "byosc.extract.sandbox"]
+IN_PROCESS_KINDS = frozenset({"markdown", "text"})
 
 
 def extract_bounded(
@@ -45,7 +49,9 @@ def extract_bounded(
 ) -> Extracted:
     """`extract_file` within `limits`; `parse` (a module-level function) replaces the
     extraction run in the child."""
-    if parse is None and detect_media(data) is not None:
+    if parse is None and (
+        detect_media(data) is not None or detect(data, filename).kind in IN_PROCESS_KINDS
+    ):
         return extract_file(data, filename, transcriber=transcriber, limits=limits)
     return _run_child(parse or _extract, data, filename, limits)
 

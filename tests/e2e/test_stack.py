@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -164,3 +165,32 @@ def test_chat_says_503_when_the_model_server_is_down(
     finally:
         stack.start("modelserver")
     assert api.post("/chat", json=_ask("What is a thread?")).status_code == 200
+
+
+def test_chat_cites_a_recording_by_time_span_and_a_deck_by_slide(api: httpx.Client) -> None:
+    material = Path(__file__).resolve().parents[2] / "examples" / "sample-course" / "material"
+    assert api.post("/courses", json={"id": "cs140", "name": "OS"}).status_code == 201
+    files = [
+        ("files", (name, (material / name).read_bytes(), "application/octet-stream"))
+        for name in ("04-deadlocks-lecture.mp3", "05-file-systems.pptx")
+    ]
+    uploaded = api.post("/courses/cs140/documents", files=files, params={"wait_s": 240})
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["job"]["state"] == "succeeded"
+
+    def cited(question: str, filename: str) -> dict[str, object]:
+        body = {**_ask(question), "course_id": "cs140"}
+        response = api.post("/chat", json=body)
+        assert response.status_code == 200, response.text
+        matching = [c for c in response.json()["citations"] if c["filename"] == filename]
+        assert matching, response.json()["citations"]
+        return matching[0]
+
+    spoken = cited("What are the four conditions for a deadlock?", "04-deadlocks-lecture.mp3")
+    assert isinstance(spoken["start_s"], float) and isinstance(spoken["end_s"], float)
+    assert spoken["start_s"] < 20.0 < spoken["end_s"]  # the conditions are spoken from 0:20
+    slide = cited(
+        "How large is the free-space bitmap of a 1 TB disk with 4 KB blocks?",
+        "05-file-systems.pptx",
+    )
+    assert slide["page"] == 5

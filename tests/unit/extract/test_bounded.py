@@ -100,3 +100,19 @@ def test_the_memory_cap_applies_to_the_child_only() -> None:
     before = resource.getrlimit(resource.RLIMIT_AS)
     reason(NOTES, ExtractLimits(max_memory_mb=256), parse=eats_memory)
     assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+def test_markdown_and_text_skip_the_child_process_but_documents_do_not(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    children: list[str] = []
+
+    def record_child(parse: Parse, data: bytes, filename: str, limits: ExtractLimits) -> Extracted:
+        children.append(filename)
+        return extract_file(data, filename)
+
+    monkeypatch.setattr("byosc.extract.bounded._run_child", record_child)
+    extract_bounded(NOTES, "notes.md", LIMITS)
+    extract_bounded(b"Plain words about paging.", "notes.txt", LIMITS)
+    extract_bounded(make_pdf(["Page one."]), "p.pdf", LIMITS)
+    assert children == ["p.pdf"]
