@@ -110,6 +110,7 @@ def build_chunks(course_id: str, document: Document, pieces: Sequence[Section]) 
             text=piece.text.strip(),
             title=document.title,
             filename=document.filename,
+            media_type=document.media_type,
             page=piece.page,
             heading=piece.heading,
             start_s=piece.start_s,

@@ -102,10 +102,19 @@ class Chunk(BaseModel):
     text: str
     title: str
     filename: str
+    media_type: str | None = None
     page: int | None = None
     heading: str | None = None
     start_s: float | None = None
     end_s: float | None = None
+
+
+SLIDE_DECK = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+
+
+def page_word(media_type: str | None) -> str:
+    """What a numbered location is called in this kind of document."""
+    return "slide" if media_type == SLIDE_DECK else "page"
 
 
 class ScoredChunk(BaseModel):
@@ -118,6 +127,7 @@ class Citation(BaseModel):
     document_id: str
     title: str
     filename: str
+    media_type: str | None = None
     page: int | None = None
     heading: str | None = None
     start_s: float | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from byosc.domain import ChatResponse, Citation, IngestReport, ScoredChunk
+from byosc.domain import ChatResponse, Citation, IngestReport, ScoredChunk, page_word
 from byosc.rag.citations import snippet
 from byosc.rag.prompt import location
 
@@ -12,7 +12,7 @@ from byosc.rag.prompt import location
 def where(c: Citation) -> str:
     parts = [c.filename]
     if c.page is not None:
-        parts.append(f"page {c.page}")
+        parts.append(f"{page_word(c.media_type)} {c.page}")
     if c.start_s is not None:
         parts.append(f"{c.start_s:.0f}s-{(c.end_s or c.start_s):.0f}s")
     if c.heading and c.page is None:

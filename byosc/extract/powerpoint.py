@@ -16,7 +16,7 @@ from pptx.shapes.group import GroupShape
 from pptx.slide import Slide
 from pptx.table import Table
 
-from byosc.domain import Section
+from byosc.domain import SLIDE_DECK, Section
 from byosc.errors import BadFile
 from byosc.extract.archive import check_archive
 from byosc.extract.titles import title_from_filename
@@ -28,7 +28,7 @@ NOTES_PREFIX = "Notes: "
 
 
 class PptxExtractor:
-    media_type = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+    media_type = SLIDE_DECK
 
     def __init__(self, limits: ExtractLimits | None = None) -> None:
         self.limits = limits or ExtractLimits()

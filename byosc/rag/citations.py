@@ -36,6 +36,7 @@ def _citation(n: int, source: ScoredChunk, snippet_chars: int) -> Citation:
         document_id=chunk.document_id,
         title=chunk.title,
         filename=chunk.filename,
+        media_type=chunk.media_type,
         page=chunk.page,
         heading=chunk.heading,
         start_s=chunk.start_s,

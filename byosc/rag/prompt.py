@@ -3,7 +3,7 @@ document ("ignore previous instructions...") is quoted material, not a command."
 
 from __future__ import annotations
 
-from byosc.domain import ChatMessage, Chunk, ScoredChunk
+from byosc.domain import ChatMessage, Chunk, ScoredChunk, page_word
 
 SYSTEM_PROMPT = (
     "You are a study buddy for a university course. Answer the student's question using "
@@ -18,7 +18,7 @@ def location(chunk: Chunk) -> str:
     """Where a chunk sits, as a student would look it up: page, heading or time span."""
     parts = [chunk.title]
     if chunk.page is not None:
-        parts.append(f"page {chunk.page}")
+        parts.append(f"{page_word(chunk.media_type)} {chunk.page}")
     if chunk.start_s is not None:
         end = f"-{_clock(chunk.end_s)}" if chunk.end_s is not None else ""
         parts.append(f"at {_clock(chunk.start_s)}{end}")

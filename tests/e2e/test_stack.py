@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from byosc.domain import SLIDE_DECK
 from services.stack import Stack
 from tests.support.pdfs import make_pdf
 
@@ -194,3 +195,4 @@ def test_chat_cites_a_recording_by_time_span_and_a_deck_by_slide(api: httpx.Clie
         "05-file-systems.pptx",
     )
     assert slide["page"] == 5
+    assert slide["media_type"] == SLIDE_DECK

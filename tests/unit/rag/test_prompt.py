@@ -1,4 +1,4 @@
-from byosc.domain import ChatMessage, Chunk, ScoredChunk
+from byosc.domain import SLIDE_DECK, ChatMessage, Chunk, ScoredChunk
 from byosc.rag.prompt import build_messages, location
 
 
@@ -39,5 +39,6 @@ def test_earlier_turns_are_kept_before_the_question() -> None:
 
 def test_locations_name_pages_time_spans_or_headings() -> None:
     assert location(_chunk(page=2)) == "Memory, page 2"
+    assert location(_chunk(page=5, media_type=SLIDE_DECK)) == "Memory, slide 5"
     assert location(_chunk(start_s=65.0, end_s=130.0)) == "Memory, at 1:05-2:10"
     assert location(_chunk(heading="Paging > TLB")) == "Memory, Paging > TLB"
