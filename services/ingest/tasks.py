@@ -8,7 +8,7 @@ Retries, for transient errors only, back off exponentially with jitter.
 
 from __future__ import annotations
 
-from typing import Protocol, cast
+from typing import Any, Protocol, cast
 
 from celery import Task, shared_task
 
@@ -21,20 +21,28 @@ class _ContextApp(Protocol):
     def context(self) -> JobContext: ...
 
 
+# Both tasks: redelivered if the worker dies mid-task (acks late), retried with
+# exponential backoff and jitter on transient errors only. max_retries is overridden from
+# settings.queue.max_attempts through task_annotations.
+RETRY_POLICY: dict[str, Any] = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (TransientError,),
+    "retry_backoff": 2,
+    "retry_backoff_max": 120,
+    "retry_jitter": True,
+    "max_retries": 5,
+}
+
+
 def _context(task: Task) -> JobContext:
     return cast(_ContextApp, task.app).context()
 
 
 @shared_task(
     name=REFRESH_COURSE,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(TransientError,),
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY_POLICY,
 )
 def refresh_course(self: Task, job_id: str) -> str | None:
     """Plans the refresh, removes deleted documents and fans out one task per file."""
@@ -48,14 +56,7 @@ def refresh_course(self: Task, job_id: str) -> str | None:
 
 @shared_task(
     name=PROCESS_DOCUMENT,
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(TransientError,),
-    retry_backoff=2,
-    retry_backoff_max=120,
-    retry_jitter=True,
-    max_retries=5,
+    **RETRY_POLICY,
 )
 def process_document(self: Task, job_id: str, item_id: str) -> str | None:
     """One file: read, extract, chunk, embed, upsert, record. Recordings run on `gpu`."""
