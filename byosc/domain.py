@@ -117,9 +117,21 @@ def page_word(media_type: str | None) -> str:
     return "slide" if media_type == SLIDE_DECK else "page"
 
 
+# How a search ranks chunks: dense (MiniLM cosine), sparse (BM25), hybrid (the two rankings
+# fused with RRF) or hybrid-dbsf (their scores fused after normalising each by its
+# distribution). Fusion runs in the engine.
+SearchMode = Literal["dense", "sparse", "hybrid", "hybrid-dbsf"]
+SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "sparse", "hybrid", "hybrid-dbsf")
+
+
 class ScoredChunk(BaseModel):
     chunk: Chunk
     score: float
+    vector: list[float] | None = Field(
+        default=None,
+        exclude=True,
+        description="The chunk's dense vector, when the search asked for it (reranking).",
+    )
 
 
 class Citation(BaseModel):
@@ -160,6 +172,11 @@ class ChatResponse(BaseModel):
     citations: list[Citation]
     model: str
     usage: Usage = Field(default_factory=Usage)
+    covered: bool = Field(
+        default=True,
+        description="False when no passage was relevant enough: the answer says the material "
+        "does not cover the question and cites the closest passages, without asking the model.",
+    )
 
 
 class FileError(BaseModel):

@@ -7,7 +7,16 @@ from typing import Protocol
 
 from pydantic import BaseModel
 
-from byosc.domain import Chunk, Course, Document, ScoredChunk, Section, SourceFile, Usage
+from byosc.domain import (
+    Chunk,
+    Course,
+    Document,
+    ScoredChunk,
+    SearchMode,
+    Section,
+    SourceFile,
+    Usage,
+)
 
 
 class Extracted(BaseModel):
@@ -52,8 +61,18 @@ class SearchIndex(Protocol):
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None: ...
 
     def search(
-        self, course_id: str, vector: Sequence[float], text: str, limit: int
-    ) -> list[ScoredChunk]: ...
+        self,
+        course_id: str,
+        vector: Sequence[float],
+        text: str,
+        limit: int,
+        *,
+        mode: SearchMode = "dense",
+        with_vectors: bool = False,
+    ) -> list[ScoredChunk]:
+        """The course's best chunks for a query given as a dense vector and as text (for
+        BM25); with_vectors fills ScoredChunk.vector for reranking."""
+        ...
 
     def delete_document(self, course_id: str, document_id: str) -> None: ...
 

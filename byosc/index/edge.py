@@ -21,6 +21,7 @@ from byosc.index.points import (
     check_limit,
     checked_batches,
     chunk_payload,
+    dense_of,
     payload_chunk,
     prefetch_limit,
     sparse_document,
@@ -56,12 +57,18 @@ class EdgeIndex:
         limit: int,
         *,
         mode: SearchMode = "dense",
+        with_vectors: bool = False,
     ) -> list[ScoredChunk]:
         check_limit(limit)
         course = _course_filter(course_id)
+        wanted = [DENSE] if with_vectors else None
         if mode == "dense":
             request = qe.QueryRequest(
-                limit=limit, query=_dense(vector), filter=course, with_payload=True
+                limit=limit,
+                query=_dense(vector),
+                filter=course,
+                with_payload=True,
+                with_vector=wanted,
             )
         elif mode == "sparse":
             request = qe.QueryRequest(
@@ -70,11 +77,12 @@ class EdgeIndex:
                 filter=course,
                 params=_idf_within(course),
                 with_payload=True,
+                with_vector=wanted,
             )
         else:
-            request = _hybrid(course, vector, text, limit)
+            request = _hybrid(course, vector, text, limit, mode, wanted)
         return [
-            ScoredChunk(chunk=payload_chunk(p.payload), score=p.score)
+            ScoredChunk(chunk=payload_chunk(p.payload), score=p.score, vector=dense_of(p.vector))
             for p in self.shard.query(request)
         ]
 
@@ -157,17 +165,26 @@ def _idf_within(course: qe.Filter) -> qe.SearchParams:
     return qe.SearchParams(idf=qe.IdfParams(corpus=course))
 
 
-def _hybrid(course: qe.Filter, vector: Sequence[float], text: str, limit: int) -> qe.QueryRequest:
+def _hybrid(
+    course: qe.Filter,
+    vector: Sequence[float],
+    text: str,
+    limit: int,
+    mode: SearchMode,
+    wanted: list[str] | None,
+) -> qe.QueryRequest:
     depth = prefetch_limit(limit)
     prefetches = [
         qe.Prefetch(limit=depth, query=_dense(vector), filter=course),
         qe.Prefetch(limit=depth, query=_sparse(text), filter=course, params=_idf_within(course)),
     ]
+    fusion = qe.Fusion.Dbsf() if mode == "hybrid-dbsf" else qe.Fusion.Rrf(k=RRF_K)
     return qe.QueryRequest(
         limit=limit,
         prefetches=prefetches,
-        # The stubs type this as Fusion; the engine takes its Rrf variant.
-        query=qe.Fusion.Rrf(k=RRF_K),  # type: ignore[arg-type]
+        # The stubs type this as Fusion; the engine takes its variants.
+        query=fusion,  # type: ignore[arg-type]
         filter=course,
         with_payload=True,
+        with_vector=wanted,
     )

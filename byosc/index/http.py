@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 import httpx
 
-from byosc.domain import Chunk, ScoredChunk
+from byosc.domain import Chunk, ScoredChunk, SearchMode
 
 PREFIX = "/internal/index"
 
@@ -22,14 +22,27 @@ class HttpIndex:
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         body = {"chunks": [c.model_dump() for c in chunks], "vectors": [list(v) for v in vectors]}
-        self._http.post("/upsert", json=body).raise_for_status()
+        _check(self._http.post("/upsert", json=body))
 
     def search(
-        self, course_id: str, vector: Sequence[float], text: str, limit: int
+        self,
+        course_id: str,
+        vector: Sequence[float],
+        text: str,
+        limit: int,
+        *,
+        mode: SearchMode = "dense",
+        with_vectors: bool = False,
     ) -> list[ScoredChunk]:
-        body = {"course_id": course_id, "vector": list(vector), "text": text, "limit": limit}
-        response = self._http.post("/search", json=body)
-        response.raise_for_status()
+        body = {
+            "course_id": course_id,
+            "vector": list(vector),
+            "text": text,
+            "limit": limit,
+            "mode": mode,
+            "with_vectors": with_vectors,
+        }
+        response = _check(self._http.post("/search", json=body))
         return [ScoredChunk.model_validate(hit) for hit in response.json()]
 
     def delete_document(self, course_id: str, document_id: str) -> None:
@@ -45,3 +58,10 @@ class HttpIndex:
 
     def close(self) -> None:
         self._http.close()
+
+
+def _check(response: httpx.Response) -> httpx.Response:
+    """A request the index refused as invalid raises ValueError, as the in-process indexes do."""
+    if response.status_code == 422:
+        raise ValueError(response.json().get("detail", response.text))
+    return response.raise_for_status()

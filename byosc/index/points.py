@@ -10,17 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
 from qdrant_edge import Bm25
 
-from byosc.domain import Chunk
+from byosc.domain import Chunk, SearchMode
+
+__all__ = ["SearchMode"]
 
 DENSE = "dense"
 SPARSE = "bm25"
 COURSE_FIELD = "course_id"
 DOCUMENT_FIELD = "document_id"
-SearchMode = Literal["dense", "sparse", "hybrid"]
 # The constant from the RRF paper; set explicitly because the engines' defaults differ.
 RRF_K = 60
 UPSERT_BATCH = 256
@@ -37,6 +38,13 @@ def chunk_payload(chunk: Chunk) -> dict[str, Any]:
 
 def payload_chunk(payload: dict[str, Any] | None) -> Chunk:
     return Chunk.model_validate(payload or {})
+
+
+def dense_of(vectors: Any) -> list[float] | None:
+    """The dense vector out of a point's named vectors, when they were asked for."""
+    if isinstance(vectors, dict) and isinstance(vectors.get(DENSE), list):
+        return [float(x) for x in vectors[DENSE]]
+    return None
 
 
 def sparse_text(chunk: Chunk) -> str:

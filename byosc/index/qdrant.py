@@ -24,6 +24,7 @@ from byosc.index.points import (
     check_limit,
     checked_batches,
     chunk_payload,
+    dense_of,
     payload_chunk,
     prefetch_limit,
     sparse_document,
@@ -60,12 +61,19 @@ class QdrantIndex:
         limit: int,
         *,
         mode: SearchMode = "dense",
+        with_vectors: bool = False,
     ) -> list[ScoredChunk]:
         check_limit(limit)
         course = _course_filter(course_id)
+        wanted = [DENSE] if with_vectors else False
         if mode == "dense":
             response = self.client.query_points(
-                self.collection, query=list(vector), using=DENSE, query_filter=course, limit=limit
+                self.collection,
+                query=list(vector),
+                using=DENSE,
+                query_filter=course,
+                limit=limit,
+                with_vectors=wanted,
             )
         elif mode == "sparse":
             response = self.client.query_points(
@@ -75,16 +83,21 @@ class QdrantIndex:
                 query_filter=course,
                 search_params=_idf_within(course),
                 limit=limit,
+                with_vectors=wanted,
             )
         else:
             response = self.client.query_points(
                 self.collection,
                 prefetch=_hybrid_prefetch(course, vector, text, limit),
-                query=models.RrfQuery(rrf=models.Rrf(k=RRF_K)),
+                query=_fusion(mode),
                 query_filter=course,
                 limit=limit,
+                with_vectors=wanted,
             )
-        return [ScoredChunk(chunk=payload_chunk(p.payload), score=p.score) for p in response.points]
+        return [
+            ScoredChunk(chunk=payload_chunk(p.payload), score=p.score, vector=dense_of(p.vector))
+            for p in response.points
+        ]
 
     def delete_document(self, course_id: str, document_id: str) -> None:
         selector = models.FilterSelector(filter=_course_filter(course_id, document_id))
@@ -175,6 +188,12 @@ def _sparse(text: str) -> models.SparseVector:
 def _idf_within(course: models.Filter) -> models.SearchParams:
     """IDF over the course's own chunks: other courses' vocabulary must not weigh terms."""
     return models.SearchParams(idf=models.IdfCorpusParams(corpus=course))
+
+
+def _fusion(mode: SearchMode) -> models.Query:
+    if mode == "hybrid-dbsf":
+        return models.FusionQuery(fusion=models.Fusion.DBSF)
+    return models.RrfQuery(rrf=models.Rrf(k=RRF_K))
 
 
 def _hybrid_prefetch(

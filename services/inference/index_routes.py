@@ -3,10 +3,12 @@ Not routed by the gateway."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Response
 from pydantic import BaseModel
 
-from byosc.domain import Chunk, ScoredChunk
+from byosc.domain import Chunk, SearchMode
 from byosc.index.http import PREFIX
 from services.inference.dependencies import IndexDep
 
@@ -23,19 +25,34 @@ class Search(BaseModel):
     vector: list[float]
     text: str
     limit: int
+    mode: SearchMode = "dense"
+    with_vectors: bool = False
 
 
 @router.post("/upsert", status_code=204)
 def upsert(body: Upsert, index: IndexDep) -> Response:
-    if len(body.chunks) != len(body.vectors):
-        raise HTTPException(422, "chunks and vectors differ in length")
-    index.upsert(body.chunks, body.vectors)
+    try:
+        index.upsert(body.chunks, body.vectors)
+    except ValueError as exc:  # mismatched lengths or dimensions: the caller's mistake
+        raise HTTPException(422, str(exc)) from exc
     return Response(status_code=204)
 
 
 @router.post("/search")
-def search(body: Search, index: IndexDep) -> list[ScoredChunk]:
-    return index.search(body.course_id, body.vector, body.text, body.limit)
+def search(body: Search, index: IndexDep) -> list[dict[str, Any]]:
+    try:
+        hits = index.search(
+            body.course_id,
+            body.vector,
+            body.text,
+            body.limit,
+            mode=body.mode,
+            with_vectors=body.with_vectors,
+        )
+    except ValueError as exc:
+        raise HTTPException(422, str(exc)) from exc
+    # ScoredChunk leaves its vector out of JSON; this route is the one that must carry it.
+    return [hit.model_dump(mode="json") | {"vector": hit.vector} for hit in hits]
 
 
 @router.delete("/courses/{course_id}/documents/{document_id}", status_code=204)

@@ -1,4 +1,5 @@
-"""One contract for every SearchIndex that runs here: Qdrant Edge and qdrant-client local mode."""
+"""One contract for every SearchIndex that runs here: Qdrant Edge, Edge over HTTP (HttpIndex)
+and qdrant-client local mode."""
 
 from __future__ import annotations
 
@@ -16,12 +17,13 @@ from byosc.index import open_index
 from byosc.index.edge import EdgeIndex
 from byosc.index.qdrant import QdrantIndex
 from byosc.settings import IndexSettings, Settings
+from tests.support.http_index import ServedHttpIndex
 
 if TYPE_CHECKING:
     from byosc.embed.sentence_transformers import SentenceTransformerEmbedder
 
 DIM = 8
-AnyIndex = EdgeIndex | QdrantIndex
+AnyIndex = EdgeIndex | QdrantIndex | ServedHttpIndex
 Opener = Callable[[Path, int], AnyIndex]
 
 
@@ -55,7 +57,15 @@ def open_qdrant_local(tmp_path: Path, dimension: int) -> QdrantIndex:
     return QdrantIndex(QdrantClient(":memory:"), "chunks", dimension)
 
 
-OPENERS: dict[str, Opener] = {"edge": open_edge, "qdrant-local": open_qdrant_local}
+def open_http(tmp_path: Path, dimension: int) -> ServedHttpIndex:
+    return ServedHttpIndex(tmp_path / "shard", dimension)
+
+
+OPENERS: dict[str, Opener] = {
+    "edge": open_edge,
+    "http": open_http,
+    "qdrant-local": open_qdrant_local,
+}
 
 
 @pytest.fixture(params=sorted(OPENERS))
@@ -170,8 +180,21 @@ def test_keyword_search_finds_the_chunk_containing_the_words(index: AnyIndex) ->
     sparse = index.search("cs1", [], "what maps a page to a frame?", 3, mode="sparse")
     assert sparse[0].chunk.index == 1
     assert {h.chunk.course_id for h in sparse} == {"cs1"}
-    hybrid = index.search("cs1", random_vector(rng), "circular wait deadlock", 3, mode="hybrid")
-    assert hybrid[0].chunk.index == 2
+    for mode in ("hybrid", "hybrid-dbsf"):
+        hybrid = index.search("cs1", random_vector(rng), "circular wait deadlock", 3, mode=mode)
+        assert hybrid[0].chunk.index == 2, mode
+
+
+@pytest.mark.parametrize("mode", ["dense", "sparse", "hybrid", "hybrid-dbsf"])
+def test_a_search_returns_the_dense_vectors_only_when_asked(index: AnyIndex, mode: str) -> None:
+    chunk = make_chunk("cs1", "os", 0, "A semaphore counts permits.")
+    vector = unit([float(i + 1) for i in range(DIM)])
+    index.upsert([chunk], [vector])
+    with_vectors = index.search("cs1", vector, "semaphore", 1, mode=mode, with_vectors=True)  # type: ignore[arg-type]
+    assert with_vectors[0].vector == pytest.approx(vector, abs=1e-6)
+    plain = index.search("cs1", vector, "semaphore", 1, mode=mode)  # type: ignore[arg-type]
+    assert plain[0].vector is None
+    assert "vector" not in plain[0].model_dump()
 
 
 def test_an_edge_index_reopened_from_disk_still_has_its_points(tmp_path: Path) -> None:
