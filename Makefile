@@ -52,6 +52,8 @@ bench: models
 	$(PY) bench/ingest_chat.py
 	$(PY) bench/ingest_worker.py
 	$(PY) bench/transcribe.py
+	$(PY) bench/retrieval.py
+	$(PY) bench/retrieval_scale.py
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,11 @@ if TYPE_CHECKING:
     from byosc.domain import Course
     from byosc.ingest import Extract, Pipeline
     from byosc.jobs.sql import SqlJobStore
-    from byosc.ports import ChatModel, Embedder, Extracted, SearchIndex, Source
+    from byosc.llm.tokens import TokenCounter
+    from byosc.ports import Catalog, ChatModel, Embedder, Extracted, SearchIndex, Source
+    from byosc.rag.chat import RagChat
+    from byosc.rag.conversation import QueryRewriter
+    from byosc.rag.rerank import Reranker
 
 
 def open_catalog(settings: Settings) -> SqlCatalog:
@@ -85,3 +89,49 @@ def open_chat_model(settings: Settings) -> ChatModel:
     from byosc.llm.openai_chat import OpenAIChatModel
 
     return OpenAIChatModel(settings.llm)
+
+
+def open_reranker(settings: Settings) -> Reranker | None:
+    """The cross-encoder when one is configured; none ships with the bundled models."""
+    if settings.rag.rerank_model is None:
+        return None
+    from byosc.rag.rerank import CrossEncoderReranker
+
+    return CrossEncoderReranker(settings.rag.rerank_model, settings.embedder.device)
+
+
+def open_token_counter(settings: Settings) -> TokenCounter:
+    from byosc.llm.tokens import TokenCounter
+    from byosc.models import bundled_models
+
+    if settings.llm.tokenizer_path is not None:
+        return TokenCounter.from_model_dir(settings.llm.tokenizer_path)
+    if settings.profile == "embedded":
+        return TokenCounter.from_model_dir(bundled_models(settings).llm_dir)
+    return TokenCounter.approximate()
+
+
+def open_query_rewriter(settings: Settings, model: ChatModel) -> QueryRewriter:
+    from byosc.rag.conversation import KeywordRewriter, LlmRewriter
+
+    if settings.rag.query_rewriter == "llm":
+        return LlmRewriter(model, settings.llm.model, KeywordRewriter())
+    return KeywordRewriter()
+
+
+def open_rag_chat(
+    settings: Settings, catalog: Catalog, embedder: Embedder, index: SearchIndex, model: ChatModel
+) -> RagChat:
+    from byosc.rag.chat import RagChat
+
+    return RagChat(
+        catalog,
+        embedder,
+        index,
+        model,
+        settings.rag,
+        settings.llm.model,
+        reranker=open_reranker(settings),
+        rewriter=open_query_rewriter(settings, model),
+        tokens=open_token_counter(settings),
+    )

@@ -12,6 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from byosc.domain import SearchMode
+
 BASE_MODEL_NAME = "smollm2-135m-instruct"
 
 
@@ -55,6 +57,11 @@ class LlmSettings(BaseModel):
     api_key: str = Field(default="EMPTY", description="Bearer token for the model server.")
     model: str = Field(default=BASE_MODEL_NAME, description="Name of the base model served.")
     timeout_s: float = Field(default=120.0, gt=0, description="Per-request timeout.")
+    tokenizer_path: Path | None = Field(
+        default=None,
+        description="Directory with the served model's tokenizer, for token budgets; None: the "
+        "bundled model's in the embedded profile, otherwise about 4 characters a token.",
+    )
     in_process: bool = Field(
         default=False,
         description="Run the local engine inside this process instead of calling a server "
@@ -76,6 +83,43 @@ class ChunkSettings(BaseModel):
 class RagSettings(BaseModel):
     top_k: int = Field(default=4, ge=1, le=20, description="Sources put in the prompt.")
     snippet_chars: int = Field(default=240, ge=40, description="Length of citation snippets.")
+    mode: SearchMode = Field(
+        default="hybrid",
+        description="Retrieval: dense, sparse (BM25), hybrid (RRF) or hybrid-dbsf. The default "
+        "won on the sample course's evaluation set (README, Retrieval quality).",
+    )
+    candidates: int = Field(
+        default=20, ge=1, le=200, description="Chunks fetched before reranking picks top_k."
+    )
+    mmr_lambda: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Maximal marginal relevance: 1 keeps the ranking, lower trades relevance "
+        "for diversity; None turns it off.",
+    )
+    rerank_model: Path | None = Field(
+        default=None,
+        description="Local sentence-transformers CrossEncoder directory; None: no cross-encoder.",
+    )
+    query_rewriter: Literal["keywords", "llm"] = Field(
+        default="keywords",
+        description="How a follow-up question becomes a standalone search query: word rules, "
+        "or the chat model (only with a capable model; unusable replies fall back to the rules).",
+    )
+    history_tokens: int = Field(
+        default=1024,
+        ge=0,
+        description="Tokens for the system messages, the latest question and earlier turns in "
+        "the prompt, counted with the model's tokenizer; the oldest turns are dropped first.",
+    )
+    min_relevance: float = Field(
+        default=0.23,
+        ge=-1.0,
+        le=1.0,
+        description="Best chunk's cosine similarity to the question below which the answer is "
+        "that the material does not cover it (calibrated with `byosc eval retrieval`).",
+    )
 
 
 class SourceSettings(BaseModel):

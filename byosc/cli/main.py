@@ -11,8 +11,10 @@ import typer
 from pydantic import BaseModel
 
 from byosc.cli import render
+from byosc.cli.eval_cmd import app as eval_app
 from byosc.cli.jobs_cmd import refresh, worker
 from byosc.cli.models_cmd import app as models_app
+from byosc.cli.quiz_cmd import quiz
 from byosc.cli.runtime import Runtime
 from byosc.courses import create_course, delete_course
 from byosc.domain import ChatMessage, ChatRequest, Course, SourceSpec
@@ -23,8 +25,10 @@ app = typer.Typer(help="BYOSC: course study buddies from lecture material.", no_
 courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_help=True)
 app.add_typer(courses_app, name="courses")
 app.add_typer(models_app, name="models")
+app.add_typer(eval_app, name="eval")
 app.command()(refresh)
 app.command()(worker)
+app.command()(quiz)
 
 
 @app.callback()

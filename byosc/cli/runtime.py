@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from byosc.adapters import Adapters
-from byosc.bootstrap import open_chat_model
+from byosc.bootstrap import open_chat_model, open_rag_chat
 from byosc.ingest import Ingestor
 from byosc.ports import ChatModel
 from byosc.rag.chat import RagChat
@@ -36,5 +36,4 @@ class Runtime(Adapters):
 
     @cached_property
     def chat(self) -> RagChat:
-        s = self.settings
-        return RagChat(self.catalog, self.embedder, self.index, self.model, s.rag, s.llm.model)
+        return open_rag_chat(self.settings, self.catalog, self.embedder, self.index, self.model)

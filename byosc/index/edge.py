@@ -16,6 +16,7 @@ from byosc.index.points import (
     DENSE,
     DOCUMENT_FIELD,
     RRF_K,
+    RRF_WEIGHTS,
     SPARSE,
     SearchMode,
     check_limit,
@@ -178,7 +179,8 @@ def _hybrid(
         qe.Prefetch(limit=depth, query=_dense(vector), filter=course),
         qe.Prefetch(limit=depth, query=_sparse(text), filter=course, params=_idf_within(course)),
     ]
-    fusion = qe.Fusion.Dbsf() if mode == "hybrid-dbsf" else qe.Fusion.Rrf(k=RRF_K)
+    rrf = qe.Fusion.Rrf(k=RRF_K, weights=RRF_WEIGHTS)
+    fusion = qe.Fusion.Dbsf() if mode == "hybrid-dbsf" else rrf
     return qe.QueryRequest(
         limit=limit,
         prefetches=prefetches,

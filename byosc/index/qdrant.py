@@ -19,6 +19,7 @@ from byosc.index.points import (
     DENSE,
     DOCUMENT_FIELD,
     RRF_K,
+    RRF_WEIGHTS,
     SPARSE,
     SearchMode,
     check_limit,
@@ -193,7 +194,7 @@ def _idf_within(course: models.Filter) -> models.SearchParams:
 def _fusion(mode: SearchMode) -> models.Query:
     if mode == "hybrid-dbsf":
         return models.FusionQuery(fusion=models.Fusion.DBSF)
-    return models.RrfQuery(rrf=models.Rrf(k=RRF_K))
+    return models.RrfQuery(rrf=models.Rrf(k=RRF_K, weights=RRF_WEIGHTS))
 
 
 def _hybrid_prefetch(

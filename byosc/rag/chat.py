@@ -1,4 +1,5 @@
-"""The chat flow: course check -> retrieve -> prompt -> generate -> cite."""
+"""The chat flow: course check -> standalone query -> retrieve -> relevance gate -> prompt
+(history within its token budget) -> generate -> cite."""
 
 from __future__ import annotations
 
@@ -7,12 +8,22 @@ from dataclasses import dataclass
 
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk, Usage
 from byosc.errors import NotFound
+from byosc.llm.tokens import TokenCounter
 from byosc.ports import Catalog, ChatModel, Embedder, SearchIndex
 from byosc.rag.citations import cite
+from byosc.rag.conversation import KeywordRewriter, QueryRewriter, fit_history
 from byosc.rag.prompt import build_messages
+from byosc.rag.rerank import Reranker
+from byosc.rag.retrieve import Retrieved, Retriever
 from byosc.settings import RagSettings
 
 NOTHING_INDEXED = "The course material has nothing indexed yet, so I cannot answer from it."
+NOT_COVERED = (
+    "The course material does not seem to cover this, so I won't guess. "
+    "The closest passages I found are cited below."
+)
+# How many of the closest passages a not-covered answer still points to.
+CLOSEST = 3
 
 
 @dataclass
@@ -38,6 +49,10 @@ class RagChat:
         model: ChatModel,
         rag: RagSettings,
         base_model: str,
+        *,
+        reranker: Reranker | None = None,
+        rewriter: QueryRewriter | None = None,
+        tokens: TokenCounter | None = None,
     ) -> None:
         self.catalog = catalog
         self.embedder = embedder
@@ -45,12 +60,17 @@ class RagChat:
         self.model = model
         self.rag = rag
         self.base_model = base_model
+        self.retriever = Retriever(embedder, index, rag, reranker)
+        self.rewriter = rewriter or KeywordRewriter()
+        self.tokens = tokens or TokenCounter.approximate()
 
     def search(self, course_id: str, query: str, limit: int) -> list[ScoredChunk]:
+        return self.retrieve(course_id, query, limit).chunks
+
+    def retrieve(self, course_id: str, query: str, limit: int) -> Retrieved:
         if self.catalog.get_course(course_id) is None:
             raise NotFound(f"course {course_id} does not exist")
-        vector = self.embedder.embed_query(query)
-        return self.index.search(course_id, vector, query, limit)
+        return self.retriever.retrieve(course_id, query, limit)
 
     def answer(self, request: ChatRequest) -> ChatResponse:
         *_, done = self.stream(request, streaming=False)
@@ -60,12 +80,16 @@ class RagChat:
     def stream(self, request: ChatRequest, streaming: bool = True) -> Iterator[Delta | Done]:
         """Yield answer pieces, then Done. Raises ModelUnavailable before the first piece
         if the model server does not answer."""
-        question = request.messages[-1].content
-        sources = self.search(request.course_id, question, self.rag.top_k)
-        if not sources:
+        query = self.rewriter.rewrite(request.messages)
+        found = self.retrieve(request.course_id, query, self.rag.top_k)
+        if not found.chunks:
             yield Done(ChatResponse(answer=NOTHING_INDEXED, citations=[], model="none"))
             return
-        messages = build_messages(request.messages, sources)
+        if not self.retriever.covers(found):
+            yield Done(self._not_covered(found.chunks))
+            return
+        history = fit_history(request.messages, self.rag.history_tokens, self.tokens.count_message)
+        messages = build_messages(history, found.chunks)
         if streaming:
             pieces: list[str] = []
             for piece in self.model.stream(
@@ -73,13 +97,26 @@ class RagChat:
             ):
                 pieces.append(piece)
                 yield Delta(piece)
-            text, usage = "".join(pieces), Usage()
+            text = "".join(pieces)
+            usage = self._counted_usage(messages, text)
         else:
             completion = self.model.complete(
                 messages, model=self.base_model, max_tokens=request.max_tokens
             )
             text, usage = completion.text, completion.usage
-        answer, citations = cite(text, sources, self.rag.snippet_chars)
+        answer, citations = cite(text, found.chunks, self.rag.snippet_chars)
         yield Done(
             ChatResponse(answer=answer, citations=citations, model=self.base_model, usage=usage)
         )
+
+    def _counted_usage(self, messages: list[dict[str, str]], answer: str) -> Usage:
+        """A stream reports no usage, so the tokens are counted here with the tokenizer."""
+        prompt, completion = self.tokens.count_messages(messages), self.tokens.count(answer)
+        return Usage(
+            prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
+        )
+
+    def _not_covered(self, closest: list[ScoredChunk]) -> ChatResponse:
+        """No model call: an honest answer pointing at the nearest material."""
+        _, citations = cite("", closest[:CLOSEST], self.rag.snippet_chars)
+        return ChatResponse(answer=NOT_COVERED, citations=citations, model="none", covered=False)

@@ -26,10 +26,10 @@ def cite(answer: str, sources: list[ScoredChunk], snippet_chars: int) -> tuple[s
 
     cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", _MARKER.sub(keep_valid, answer)).strip()
     numbers = cited or list(range(1, len(sources) + 1))
-    return cleaned, [_citation(n, sources[n - 1], snippet_chars) for n in numbers]
+    return cleaned, [citation_of(n, sources[n - 1], snippet_chars) for n in numbers]
 
 
-def _citation(n: int, source: ScoredChunk, snippet_chars: int) -> Citation:
+def citation_of(n: int, source: ScoredChunk, snippet_chars: int) -> Citation:
     chunk = source.chunk
     return Citation(
         n=n,

@@ -3,7 +3,9 @@ document ("ignore previous instructions...") is quoted material, not a command."
 
 from __future__ import annotations
 
-from byosc.domain import ChatMessage, Chunk, ScoredChunk, page_word
+from typing import Protocol
+
+from byosc.domain import ChatMessage, ScoredChunk, page_word
 
 SYSTEM_PROMPT = (
     "You are a study buddy for a university course. Answer the student's question using "
@@ -14,7 +16,24 @@ SYSTEM_PROMPT = (
 )
 
 
-def location(chunk: Chunk) -> str:
+class Located(Protocol):
+    """Anything that says where in a document it sits: a Chunk or a Citation."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def media_type(self) -> str | None: ...
+    @property
+    def page(self) -> int | None: ...
+    @property
+    def heading(self) -> str | None: ...
+    @property
+    def start_s(self) -> float | None: ...
+    @property
+    def end_s(self) -> float | None: ...
+
+
+def location(chunk: Located) -> str:
     """Where a chunk sits, as a student would look it up: page, heading or time span."""
     parts = [chunk.title]
     if chunk.page is not None:

@@ -22,6 +22,8 @@ ROUTES: list[tuple[str, list[str], str, str]] = [
     ("/jobs/{job_id}", ["GET"], "ingest", "A job's state, progress and errors"),
     ("/courses/{course_id}/search", ["GET"], "inference", "Ranked chunks for a query"),
     ("/chat", ["POST"], "inference", "Answer with citations (stream: true for SSE)"),
+    ("/courses/{course_id}/quiz", ["POST"], "inference", "Practice questions with citations"),
+    ("/courses/{course_id}/quiz/grade", ["POST"], "inference", "Grade answers to a quiz"),
     ("/courses/{course_id}/adapters", ["GET"], "trainer", "The course's LoRA adapters"),
 ]
 

@@ -12,7 +12,13 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from byosc.bootstrap import open_catalog, open_chat_model, open_embedder, open_search_index
+from byosc.bootstrap import (
+    open_catalog,
+    open_chat_model,
+    open_embedder,
+    open_rag_chat,
+    open_search_index,
+)
 from byosc.ports import SearchIndex
 from byosc.rag.chat import RagChat
 from byosc.settings import Settings
@@ -31,7 +37,7 @@ def lifespan(settings: Settings):
         app.state.settings = settings
         app.state.index = index
         app.state.model = model
-        app.state.chat = RagChat(catalog, embedder, index, model, settings.rag, settings.llm.model)
+        app.state.chat = open_rag_chat(settings, catalog, embedder, index, model)
         try:
             yield
         finally:

@@ -95,6 +95,9 @@ def test_chat_streams_server_sent_events_through_the_gateway(
     done = json.loads(events[-1][1])
     assert deltas.strip() and done["answer"]
     assert done["citations"][0]["page"] == 2
+    usage = done["usage"]
+    assert usage["prompt_tokens"] > 50 and usage["completion_tokens"] > 0
+    assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"]
 
 
 def test_search_ranks_the_matching_chunk_first(api: httpx.Client, course: str) -> None:
@@ -196,3 +199,23 @@ def test_chat_cites_a_recording_by_time_span_and_a_deck_by_slide(api: httpx.Clie
     )
     assert slide["page"] == 5
     assert slide["media_type"] == SLIDE_DECK
+
+
+def test_a_quiz_through_the_gateway_is_cited_and_grades_its_own_answers(
+    api: httpx.Client, course: str
+) -> None:
+    response = api.post(f"/courses/{course}/quiz", json={"n": 3})
+    assert response.status_code == 200, response.text
+    quiz = response.json()
+    questions = quiz["questions"]
+    # This small course states few facts cleanly: fewer questions than asked, and a note.
+    assert 1 <= len({q["question"] for q in questions}) == len(questions) < 3
+    assert quiz["note"]
+    assert all(q["citations"] and q["answer"] for q in questions)
+    answers = {q["id"]: q["answer"] for q in questions}
+    graded = api.post(
+        f"/courses/{course}/quiz/grade", json={"questions": questions, "answers": answers}
+    )
+    assert graded.status_code == 200, graded.text
+    assert graded.json()["score"] == graded.json()["max_score"] == len(questions)
+    assert api.post("/courses/nope/quiz", json={"n": 2}).status_code == 404

@@ -1,0 +1,1 @@
+"""Measuring the platform: retrieval quality on BEIR-layout evaluation sets."""

@@ -1,0 +1,1 @@
+"""Practice quizzes mined from a course's indexed material, and their grading."""

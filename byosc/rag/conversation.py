@@ -1,0 +1,303 @@
+"""Conversations for the chat flow: standalone search queries and a history that fits.
+
+Retrieval sees one query, so a follow-up such as "and what are its disadvantages?" must
+carry its topic from earlier turns. `KeywordRewriter` does that with word rules (the
+embedded default); `LlmRewriter` asks a capable model and checks what it says.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from byosc.domain import ChatMessage
+from byosc.ports import ChatModel
+
+log = logging.getLogger(__name__)
+
+_WORD = re.compile(r"[A-Za-z0-9]+(?:['_+-][A-Za-z0-9]+)*")
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_STOPWORDS = _word_set(
+    """
+    a about above after again against all also am an and another any are as at be because
+    been before being below between both but by can could did do does doing done down during
+    each either else ever every few for from further get gets got had has have having he her
+    here hers him his how i if in into is it it's its itself just least less let like lot lots
+    many may me might more most much must my neither no nor not now of off ok okay on once one
+    ones only or other our out over own please quite rather really same say shall she should
+    so some something such tell than thank thanks that that's the their them then there these
+    they this those through to too under until up us very was we were what what's when where
+    which while who whom whose why will with would yes yet you your
+    define describe explain give mean means meaning meant show
+    """
+)
+
+# Words naming a facet of a topic rather than a topic: "its disadvantages" has no topic.
+_ASPECT_WORDS = _word_set(
+    """
+    advantage advantages benefit benefits better compare compared comparison con cons detail
+    details difference differences different differ differs disadvantage disadvantages
+    downside downsides drawback drawbacks elaborate example examples exactly faster happen
+    happens important importance instead issue issues limitation limitations main matter
+    matters need needed pro problem problems pros purpose slower use used uses usage work
+    working works worse
+    """
+)
+
+_REFERENCES = _word_set(
+    "it it's its they them their theirs this that these those there one ones former latter"
+)
+_BE_VERBS = _word_set("is are was were be been isn't aren't")
+# "In this course, ..." points at the course, not at an earlier turn.
+_COURSE_WORDS = _word_set(
+    "course class lecture lectures chapter handout module material slide slides unit"
+)
+_OPENERS = (("and",), ("but",), ("also",), ("why",), ("what", "about"), ("how", "about"))
+_DEFINITIONS = (("what", "is"), ("what", "are"), ("what's",), ("who", "is"), ("define",))
+_SHORT_FOLLOW_UP_WORDS = 6
+
+
+class QueryRewriter(Protocol):
+    """Turns a conversation into one standalone search query for its latest question."""
+
+    def rewrite(self, messages: Sequence[ChatMessage]) -> str: ...
+
+
+def latest_question(messages: Sequence[ChatMessage]) -> str:
+    """The content of the last user message, or "" when there is none."""
+    for message in reversed(messages):
+        if message.role == "user":
+            return message.content
+    return ""
+
+
+class KeywordRewriter:
+    """Word rules, no model: a follow-up gets the topic terms of the last turn that had one.
+
+    Assistant turns are not read: they are long, and their words would drift the topic.
+    """
+
+    def rewrite(self, messages: Sequence[ChatMessage]) -> str:
+        questions = [m.content for m in messages if m.role == "user"]
+        if not questions:
+            return ""
+        latest, earlier = questions[-1], questions[:-1]
+        if not earlier or not is_follow_up(latest):
+            return latest
+        present = {word.lower() for word in _words(latest)}
+        for question in reversed(earlier):
+            terms = topic_terms(question)
+            if terms:
+                missing = [term for term in terms if term.lower() not in present]
+                return f"{latest.strip()} {' '.join(missing)}" if missing else latest
+        return latest
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on earlier turns: no topic of its own, a word pointing back
+    ("its", "that", "the latter"), or a short question opening with "and", "what about"..."""
+    words = _words(question)
+    topics = topic_terms(question)
+    if not topics or _refers_back(words):
+        return True
+    lowered = [word.lower() for word in words]
+    return (
+        len(words) <= _SHORT_FOLLOW_UP_WORDS
+        and len(topics) <= 1
+        and _starts_with(lowered, _OPENERS)
+        and not _starts_with(lowered[1:] if lowered[0] == "and" else lowered, _DEFINITIONS)
+    )
+
+
+def topic_terms(question: str) -> list[str]:
+    """The question's topic words in their order, once each: no stopwords, no aspects."""
+    terms: list[str] = []
+    for word in _words(question):
+        if _is_topic(word.lower()) and word.lower() not in {t.lower() for t in terms}:
+            terms.append(word)
+    return terms
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.replace("’", "'"))
+
+
+def _is_content(lower: str) -> bool:
+    return lower not in _STOPWORDS and (len(lower) > 1 or lower.isdigit())
+
+
+def _is_topic(lower: str) -> bool:
+    return _is_content(lower) and lower not in _ASPECT_WORDS and lower not in _COURSE_WORDS
+
+
+def _refers_back(words: list[str]) -> bool:
+    """A reference word before any topic word of the question itself: in "what is a zombie
+    and how do I avoid it?", "it" points at the zombie, not at an earlier turn."""
+    lowered = [word.lower() for word in words]
+    for i, word in enumerate(lowered):
+        if _is_topic(word):
+            return False
+        if word in _REFERENCES and _used_as_reference(lowered, i):
+            return True
+    return False
+
+
+def _used_as_reference(lowered: list[str], i: int) -> bool:
+    word = lowered[i]
+    after = lowered[i + 1] if i + 1 < len(lowered) else ""
+    before = lowered[i - 1] if i > 0 else ""
+    if word in {"one", "ones"}:
+        return not _is_content(after)  # "which one is faster?", not "one program"
+    if word == "there":
+        return after not in _BE_VERBS and before not in _BE_VERBS  # not "is there a limit"
+    if word in {"this", "that", "these", "those"}:
+        return after not in _COURSE_WORDS
+    return True
+
+
+def _starts_with(lowered: list[str], prefixes: tuple[tuple[str, ...], ...]) -> bool:
+    return any(tuple(lowered[: len(prefix)]) == prefix for prefix in prefixes)
+
+
+REWRITE_INSTRUCTIONS = (
+    "Rewrite the student's last question as one standalone search query for the course "
+    "material. Replace words like 'it' or 'that' with what they refer to. Reply with the "
+    "query only, on one line. Do not answer the question."
+)
+_TURNS_SHOWN = 6
+_USER_CHARS = 300
+_ASSISTANT_CHARS = 160  # enough to name the topic; answers are long and noisy
+_LABEL = re.compile(r"^(?:standalone\s+|search\s+)?query\s*:\s*", re.IGNORECASE)
+_REFUSALS = (
+    "sorry",
+    "i'm sorry",
+    "i am sorry",
+    "i cannot",
+    "i can't",
+    "i do not",
+    "i don't",
+    "as an ai",
+    "unfortunately",
+)
+_ANSWER_OPENINGS = ("sure", "certainly", "of course", "here is", "here's", "yes", "no,")
+_SENTENCE_BREAK = re.compile(r"[.!?]\s+\S")
+_MIN_QUERY_LIMIT = 48
+
+
+class LlmRewriter:
+    """Asks a chat model for the standalone query; a reply that is empty, long, several
+    lines, a refusal or an answer, or a model error, falls back to the keyword rules."""
+
+    def __init__(
+        self, model: ChatModel, model_name: str, fallback: KeywordRewriter, max_tokens: int = 48
+    ) -> None:
+        self.model = model
+        self.model_name = model_name
+        self.fallback = fallback
+        self.max_tokens = max_tokens
+
+    def rewrite(self, messages: Sequence[ChatMessage]) -> str:
+        question = latest_question(messages)
+        if sum(m.role == "user" for m in messages) < 2:
+            return question  # nothing earlier to lean on: no model call
+        try:
+            completion = self.model.complete(
+                rewrite_prompt(messages), model=self.model_name, max_tokens=self.max_tokens
+            )
+        # The rewrite only sharpens retrieval: any failure of the model means the rules.
+        except Exception:
+            log.warning("query rewrite failed, using keyword rules", exc_info=True)
+            return self.fallback.rewrite(messages)
+        query = usable_query(completion.text, question, messages)
+        if query is None:
+            log.info("unusable rewritten query %r, using keyword rules", completion.text[:200])
+            return self.fallback.rewrite(messages)
+        return query
+
+
+def rewrite_prompt(messages: Sequence[ChatMessage]) -> list[dict[str, str]]:
+    turns = [m for m in messages if m.role != "system"][-_TURNS_SHOWN:]
+    lines = [
+        f"Student: {_clip(m.content, _USER_CHARS)}"
+        if m.role == "user"
+        else f"Tutor: {_clip(m.content, _ASSISTANT_CHARS)}"
+        for m in turns[:-1]
+    ]
+    question = _clip(latest_question(messages), _USER_CHARS)
+    conversation = "\n".join(lines)
+    return [
+        {"role": "system", "content": REWRITE_INSTRUCTIONS},
+        {
+            "role": "user",
+            "content": f"{conversation}\n\nLast question: {question}\nStandalone query:",
+        },
+    ]
+
+
+def usable_query(text: str, question: str, messages: Sequence[ChatMessage]) -> str | None:
+    """The model's reply as a query, or None when it is not one."""
+    query = _LABEL.sub("", text.strip()).strip().strip("\"'`").strip()
+    lowered = query.lower()
+    if not query or "\n" in query:
+        return None
+    if len(query) > max(3 * len(question), _MIN_QUERY_LIMIT):
+        return None
+    if lowered.startswith(_REFUSALS) or lowered.startswith(_ANSWER_OPENINGS):
+        return None
+    if _SENTENCE_BREAK.search(query):
+        return None  # several sentences: an answer, not a query
+    if not topic_terms(query):
+        return None  # "and its disadvantages?" again: the keyword rules do better
+    said = {w.lower() for m in messages for w in _words(m.content)}
+    if not any(_is_content(w.lower()) and w.lower() in said for w in _words(query)):
+        return None  # shares no word with the conversation: a topic from nowhere
+    return query
+
+
+def _clip(text: str, limit: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def fit_history(
+    messages: Sequence[ChatMessage], budget_tokens: int, count_tokens: Callable[[str], int]
+) -> list[ChatMessage]:
+    """The system messages, the latest turn and as many of the turns just before it as fit
+    in `budget_tokens`, in their original order.
+
+    A turn is a user message with the assistant replies after it; turns are kept whole and
+    the oldest go first. The system messages and the latest turn are always kept, even
+    when they alone exceed the budget: whether to refuse or truncate is the caller's call.
+    Pass `TokenCounter.count_message` to include the chat template's per-message tokens.
+    """
+    turns = _turns(messages)
+    if not turns:
+        return list(messages)
+    kept = {i for i, m in enumerate(messages) if m.role == "system"} | set(turns[-1])
+    used = sum(count_tokens(messages[i].content) for i in kept)
+    for turn in reversed(turns[:-1]):
+        cost = sum(count_tokens(messages[i].content) for i in turn)
+        if used + cost > budget_tokens:
+            break
+        kept.update(turn)
+        used += cost
+    return [m for i, m in enumerate(messages) if i in kept]
+
+
+def _turns(messages: Sequence[ChatMessage]) -> list[list[int]]:
+    """Indices of the non-system messages, grouped: each user message starts a turn."""
+    turns: list[list[int]] = []
+    for i, message in enumerate(messages):
+        if message.role == "system":
+            continue
+        if message.role == "user" or not turns:
+            turns.append([])
+        turns[-1].append(i)
+    return turns

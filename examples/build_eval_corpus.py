@@ -1,0 +1,126 @@
+"""Build the retrieval evaluation corpus of the sample course (BEIR layout).
+
+Extracts sample-course/material/ with the project's own extractors and writes one corpus
+entry per location (a PDF page, a Markdown heading section, a slide, a span of the
+recording) to sample-course/eval/<set>/corpus.jsonl for every evaluation set. Run from
+anywhere (the recording is transcribed, so this takes a little while):
+
+    .venv/bin/python examples/build_eval_corpus.py
+
+The queries and qrels next to each corpus are written by hand and refer to the IDs built
+here, so an ID must only change when the material does.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from byosc.bootstrap import open_extract
+from byosc.domain import Section
+from byosc.settings import Settings
+
+EXAMPLES = Path(__file__).resolve().parent
+MATERIAL = EXAMPLES / "sample-course" / "material"
+EVAL = EXAMPLES / "sample-course" / "eval"
+# Both sets ask about the same material, so they share one corpus.
+SETS = ("course", "students")
+# Whisper segments are single sentences of a few seconds; a passage that short rarely
+# answers a question on its own, so consecutive segments are grouped into spans.
+MIN_SPAN_S = 30.0
+MAX_SPAN_S = 60.0
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    title: str
+    text: str
+    metadata: dict[str, Any]
+
+    def to_json(self) -> str:
+        entry = {"_id": self.id, "title": self.title, "text": self.text, "metadata": self.metadata}
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def main() -> int:
+    extract = open_extract(Settings())
+    passages: list[Passage] = []
+    for path in sorted(MATERIAL.iterdir()):
+        extracted = extract(path.read_bytes(), path.name)
+        sections = extracted.sections
+        if any(section.start_s is not None for section in sections):
+            sections = group_segments(sections)
+        passages.extend(passage(path.name, extracted.title, section) for section in sections)
+    ids = [p.id for p in passages]
+    if len(ids) != len(set(ids)):
+        raise SystemExit("two locations share an ID; the slug rule needs a tie-breaker")
+    for name in SETS:
+        target = EVAL / name / "corpus.jsonl"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(p.to_json() + "\n" for p in passages), encoding="utf-8")
+        print(f"wrote {target} ({len(passages)} passages)")
+    return 0
+
+
+def group_segments(segments: list[Section]) -> list[Section]:
+    """Consecutive segments joined until a span lasts MIN_SPAN_S; a short tail joins the
+    span before it when the two together stay within MAX_SPAN_S."""
+    groups: list[list[Section]] = []
+    for segment in segments:
+        if groups and _span(groups[-1]) < MIN_SPAN_S:
+            groups[-1].append(segment)
+        else:
+            groups.append([segment])
+    if len(groups) > 1 and _span(groups[-1]) < MIN_SPAN_S:
+        joined = groups[-2] + groups[-1]
+        if _span(joined) <= MAX_SPAN_S:
+            groups[-2:] = [joined]
+    return [
+        Section(
+            text=" ".join(s.text.strip() for s in group),
+            start_s=group[0].start_s,
+            end_s=group[-1].end_s,
+        )
+        for group in groups
+    ]
+
+
+def _span(group: list[Section]) -> float:
+    return (group[-1].end_s or 0.0) - (group[0].start_s or 0.0)
+
+
+def passage(filename: str, title: str, section: Section) -> Passage:
+    metadata: dict[str, Any] = {"filename": filename}
+    for key in ("page", "heading", "start_s", "end_s"):
+        value = getattr(section, key)
+        if value is not None:
+            metadata[key] = round(value, 2) if isinstance(value, float) else value
+    return Passage(location_id(filename, title, section), title, section.text.strip(), metadata)
+
+
+def location_id(filename: str, title: str, section: Section) -> str:
+    if section.start_s is not None and section.end_s is not None:
+        return f"{filename}#t={round(section.start_s)}-{round(section.end_s)}"
+    if section.page is not None:
+        # A deck's "pages" are its slides; say so, as citations do.
+        unit = "slide" if filename.endswith(".pptx") else "page"
+        return f"{filename}#{unit}={section.page}"
+    if section.heading:
+        parts = section.heading.split(" > ")
+        # Every heading sits under the document's title; repeating it only lengthens IDs.
+        if len(parts) > 1 and parts[0] == title:
+            parts = parts[1:]
+        return f"{filename}#{'/'.join(slug(part) for part in parts)}"
+    return filename
+
+
+def slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,189 @@
+from collections.abc import Iterator
+
+import pytest
+
+from byosc.domain import ChatMessage, Usage
+from byosc.errors import ModelUnavailable
+from byosc.ports import Completion
+from byosc.rag.conversation import KeywordRewriter, LlmRewriter, is_follow_up, topic_terms
+
+ANSWER = "It is explained in the material [1]."
+
+
+def conversation(*questions: str) -> list[ChatMessage]:
+    """User questions with an assistant answer between each two."""
+    messages: list[ChatMessage] = []
+    for question in questions:
+        if messages:
+            messages.append(ChatMessage(role="assistant", content=ANSWER))
+        messages.append(ChatMessage(role="user", content=question))
+    return messages
+
+
+def rewrite(*questions: str) -> str:
+    return KeywordRewriter().rewrite(conversation(*questions))
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "topic"),
+    [
+        ("What is paging?", "and what about its disadvantages?", "paging"),
+        ("What is round-robin scheduling?", "and what are its disadvantages?", "round-robin"),
+        ("What is priority scheduling?", "What is the main problem with it?", "priority"),
+        ("Explain the convoy effect", "why?", "convoy effect"),
+        ("What is a zombie process?", "How does it work?", "zombie process"),
+        ("What is FCFS?", "Which one is faster?", "FCFS"),
+        ("What is paging?", "Are there any drawbacks?", "paging"),
+        ("What is paging?", "what about segmentation?", "paging"),
+        ("What is paging?", "and it’s cost?", "paging"),
+    ],
+)
+def test_a_follow_up_carries_the_topic_of_the_previous_question(
+    first: str, follow_up: str, topic: str
+) -> None:
+    query = rewrite(first, follow_up)
+    assert query.startswith(follow_up)
+    assert topic in query
+
+
+def test_the_carried_topic_keeps_the_words_of_multiword_terms_in_order() -> None:
+    query = rewrite("What is round robin scheduling?", "and its disadvantages?")
+    assert query == "and its disadvantages? round robin scheduling"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is a semaphore?",
+        "and what is a semaphore?",
+        "Why does FCFS cause the convoy effect?",
+        "What is a zombie process and how does a parent avoid it?",
+        "In this course, what is SJF?",
+        "Is there a limit on the number of threads?",
+        "Can one program give rise to many processes?",
+        "What is a process that has terminated but whose parent has not called wait?",
+    ],
+)
+def test_a_standalone_question_is_returned_unchanged(question: str) -> None:
+    assert not is_follow_up(question)
+    assert rewrite("What is paging?", question) == question
+
+
+def test_a_new_topic_does_not_inherit_the_old_one() -> None:
+    assert "paging" not in rewrite("What is paging?", "What is a semaphore?")
+
+
+def test_the_first_question_of_a_conversation_is_returned_unchanged() -> None:
+    assert rewrite("and its disadvantages?") == "and its disadvantages?"
+
+
+def test_a_follow_up_takes_the_most_recent_topic() -> None:
+    query = rewrite("What is paging?", "What is a semaphore?", "why is it needed?")
+    assert "semaphore" in query and "paging" not in query
+
+
+def test_follow_ups_in_a_row_reach_back_to_the_last_question_with_a_topic() -> None:
+    query = rewrite("What is round-robin scheduling?", "and its disadvantages?", "why?")
+    assert query == "why? round-robin scheduling"
+
+
+def test_assistant_turns_and_system_messages_are_not_read_for_topics() -> None:
+    messages = [
+        ChatMessage(role="system", content="You answer about deadlocks and semaphores."),
+        ChatMessage(role="user", content="What is paging?"),
+        ChatMessage(role="assistant", content="Paging avoids external fragmentation."),
+        ChatMessage(role="user", content="and its disadvantages?"),
+    ]
+    assert KeywordRewriter().rewrite(messages) == "and its disadvantages? paging"
+
+
+def test_topic_terms_leave_out_stopwords_and_aspects_and_keep_the_order() -> None:
+    assert topic_terms("What are the disadvantages of round robin scheduling?") == [
+        "round",
+        "robin",
+        "scheduling",
+    ]
+
+
+class FakeChatModel:
+    """A stand-in with canned replies: these tests are about checking the replies."""
+
+    def __init__(self, reply: str | Exception) -> None:
+        self.reply = reply
+        self.calls: list[list[dict[str, str]]] = []
+
+    def complete(
+        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+    ) -> Completion:
+        self.calls.append(messages)
+        if isinstance(self.reply, Exception):
+            raise self.reply
+        return Completion(text=self.reply, model=model or "fake", usage=Usage())
+
+    def stream(
+        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+    ) -> Iterator[str]:
+        raise NotImplementedError
+
+    def models(self) -> list[str]:
+        return ["fake"]
+
+
+PAGING = conversation("What is paging?", "and what about its disadvantages?")
+KEYWORDS = "and what about its disadvantages? paging"
+
+
+def llm_rewrite(reply: str | Exception, messages: list[ChatMessage] = PAGING) -> str:
+    return LlmRewriter(FakeChatModel(reply), "base", KeywordRewriter()).rewrite(messages)
+
+
+def test_the_model_rewrite_is_used_when_it_is_a_query() -> None:
+    assert llm_rewrite("disadvantages of paging") == "disadvantages of paging"
+
+
+def test_labels_and_quotes_around_the_model_query_are_removed() -> None:
+    assert llm_rewrite(' Standalone query: "disadvantages of paging"\n') == (
+        "disadvantages of paging"
+    )
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "",
+        "   ",
+        "disadvantages of paging\nPaging has internal fragmentation.",
+        "paging " * 40,
+        "I'm sorry, I cannot help with that.",
+        "Sure! Here is the query: paging disadvantages",
+        "Paging has internal fragmentation. It also needs a page table per process.",
+        "What is the weather in Paris tomorrow?",
+        "and what about its disadvantages?",
+    ],
+)
+def test_an_unusable_model_reply_falls_back_to_the_keyword_rules(reply: str) -> None:
+    assert llm_rewrite(reply) == KEYWORDS
+
+
+def test_a_model_error_falls_back_to_the_keyword_rules() -> None:
+    assert llm_rewrite(ModelUnavailable("model server down")) == KEYWORDS
+
+
+def test_the_model_is_not_asked_about_a_first_question() -> None:
+    model = FakeChatModel("anything")
+    rewriter = LlmRewriter(model, "base", KeywordRewriter())
+    assert rewriter.rewrite(conversation("What is paging?")) == "What is paging?"
+    assert model.calls == []
+
+
+def test_the_prompt_shows_the_conversation_compactly_and_ends_with_the_question() -> None:
+    model = FakeChatModel("disadvantages of paging")
+    long_answer = ChatMessage(role="assistant", content="Paging is " + "very " * 200 + "useful.")
+    messages = [PAGING[0], long_answer, PAGING[2]]
+    LlmRewriter(model, "base", KeywordRewriter()).rewrite(messages)
+    [prompt] = model.calls
+    assert prompt[0]["role"] == "system" and "standalone search query" in prompt[0]["content"]
+    user = prompt[1]["content"]
+    assert "Student: What is paging?" in user
+    assert len(user) < 600
+    assert user.endswith("Last question: and what about its disadvantages?\nStandalone query:")

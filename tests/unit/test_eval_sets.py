@@ -1,0 +1,137 @@
+"""The retrieval evaluation sets in examples/sample-course/eval/ are well-formed BEIR sets."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+EVAL = Path(__file__).resolve().parents[2] / "examples" / "sample-course" / "eval"
+COURSE_KINDS = {
+    "definition",
+    "list",
+    "figure",
+    "recording",
+    "slide",
+    "paraphrase",
+    "fact",
+    "unanswerable",
+}
+STUDENT_KINDS = {"typo", "terse", "vague", "follow-up", "unanswerable"}
+KINDS = {"course": COURSE_KINDS, "students": STUDENT_KINDS}
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def read_qrels(path: Path) -> list[tuple[str, str, int]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t"))
+    assert rows[0] == ["query-id", "corpus-id", "score"]
+    return [(query, passage, int(score)) for query, passage, score in rows[1:]]
+
+
+def corpus(name: str) -> list[dict[str, Any]]:
+    return read_jsonl(EVAL / name / "corpus.jsonl")
+
+
+def queries(name: str) -> list[dict[str, Any]]:
+    return read_jsonl(EVAL / name / "queries.jsonl")
+
+
+def qrels(name: str) -> list[tuple[str, str, int]]:
+    return read_qrels(EVAL / name / "qrels" / "test.tsv")
+
+
+def gold(name: str) -> dict[str, list[tuple[str, int]]]:
+    by_query: dict[str, list[tuple[str, int]]] = {}
+    for query, passage, score in qrels(name):
+        by_query.setdefault(query, []).append((passage, score))
+    return by_query
+
+
+def kinds(name: str) -> Counter[str]:
+    return Counter(q["metadata"]["kind"] for q in queries(name))
+
+
+def test_both_sets_share_one_corpus_with_unique_location_ids() -> None:
+    shared = corpus("course")
+    assert corpus("students") == shared
+    ids = [entry["_id"] for entry in shared]
+    assert len(ids) == len(set(ids))
+    for entry in shared:
+        assert entry["_id"].startswith(entry["metadata"]["filename"] + "#")
+        assert entry["title"] and entry["text"].strip()
+        assert None not in entry["metadata"].values()
+
+
+@pytest.mark.parametrize("name", ["course", "students"])
+def test_query_ids_are_unique_and_kinds_are_known(name: str) -> None:
+    ids = [q["_id"] for q in queries(name)]
+    assert len(ids) == len(set(ids))
+    assert set(kinds(name)) == KINDS[name]
+
+
+@pytest.mark.parametrize("name", ["course", "students"])
+def test_every_qrel_points_at_a_known_query_and_passage(name: str) -> None:
+    passage_ids = {entry["_id"] for entry in corpus(name)}
+    query_ids = {q["_id"] for q in queries(name)}
+    for query, passage, score in qrels(name):
+        assert query in query_ids
+        assert passage in passage_ids
+        assert score in (1, 2)
+
+
+@pytest.mark.parametrize("name", ["course", "students"])
+def test_answerable_questions_have_one_best_passage_and_no_repeats(name: str) -> None:
+    labels = gold(name)
+    for q in queries(name):
+        passages = labels.get(q["_id"], [])
+        if q["metadata"]["kind"] == "unanswerable":
+            assert passages == [], q["_id"]
+            continue
+        ids = [passage for passage, _ in passages]
+        assert len(ids) == len(set(ids)), q["_id"]
+        assert [score for _, score in passages].count(2) == 1, q["_id"]
+
+
+def test_course_set_meets_its_floors() -> None:
+    counts = kinds("course")
+    assert sum(counts.values()) - counts["unanswerable"] >= 40
+    assert counts["unanswerable"] >= 12
+    assert counts["recording"] >= 4
+    assert counts["slide"] >= 4
+    assert counts["paraphrase"] >= 8
+
+
+def test_course_recording_and_slide_questions_are_answered_by_that_medium() -> None:
+    suffix = {"recording": ".mp3#", "slide": ".pptx#"}
+    labels = gold("course")
+    for q in queries("course"):
+        wanted = suffix.get(q["metadata"]["kind"])
+        if wanted:
+            best = [passage for passage, score in labels[q["_id"]] if score == 2]
+            assert wanted in best[0], q["_id"]
+
+
+def test_students_set_meets_its_floors() -> None:
+    counts = kinds("students")
+    assert sum(counts.values()) - counts["unanswerable"] >= 30
+    assert counts["follow-up"] >= 6
+    assert counts["unanswerable"] >= 5
+
+
+@pytest.mark.parametrize("name", ["course", "students"])
+def test_only_follow_ups_carry_a_history(name: str) -> None:
+    for q in queries(name):
+        history = q["metadata"].get("history")
+        if q["metadata"]["kind"] == "follow-up":
+            assert isinstance(history, list) and history, q["_id"]
+            assert all(isinstance(turn, str) and turn.strip() for turn in history)
+        else:
+            assert history is None, q["_id"]
