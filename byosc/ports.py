@@ -17,6 +17,7 @@ from byosc.domain import (
     SourceFile,
     Usage,
 )
+from byosc.instructions.models import DatasetVersion, Generated, InstructionPair, Split
 
 
 class Extracted(BaseModel):
@@ -74,6 +75,10 @@ class SearchIndex(Protocol):
         BM25); with_vectors fills ScoredChunk.vector for reranking."""
         ...
 
+    def chunks(self, course_id: str, document_id: str) -> list[Chunk]:
+        """Every chunk of one document, in document order."""
+        ...
+
     def delete_document(self, course_id: str, document_id: str) -> None: ...
 
     def delete_course(self, course_id: str) -> None: ...
@@ -129,3 +134,29 @@ class ChatModel(Protocol):
     ) -> Iterator[str]: ...
 
     def models(self) -> list[str]: ...
+
+
+class InstructionGenerator(Protocol):
+    """Proposes instruction pairs from chunks; output it cannot use comes back as rejections."""
+
+    name: str
+
+    def generate(self, chunks: Sequence[Chunk]) -> Generated: ...
+
+
+class DatasetStore(Protocol):
+    """Versioned instruction datasets; a version, once written, never changes."""
+
+    def write_version(
+        self, version: DatasetVersion, pairs: Sequence[InstructionPair]
+    ) -> DatasetVersion: ...
+
+    def list_versions(self, course_id: str) -> list[DatasetVersion]: ...
+
+    def get_version(self, course_id: str, version: int) -> DatasetVersion | None: ...
+
+    def pairs(
+        self, course_id: str, version: int, split: Split | None = None
+    ) -> list[InstructionPair]: ...
+
+    def delete_course(self, course_id: str) -> None: ...

@@ -17,12 +17,14 @@ from byosc.index.points import (
     DOCUMENT_FIELD,
     RRF_K,
     RRF_WEIGHTS,
+    SCROLL_PAGE,
     SPARSE,
     SearchMode,
     check_limit,
     checked_batches,
     chunk_payload,
     dense_of,
+    in_document_order,
     payload_chunk,
     prefetch_limit,
     sparse_document,
@@ -86,6 +88,21 @@ class EdgeIndex:
             ScoredChunk(chunk=payload_chunk(p.payload), score=p.score, vector=dense_of(p.vector))
             for p in self.shard.query(request)
         ]
+
+    def chunks(self, course_id: str, document_id: str) -> list[Chunk]:
+        found: list[Chunk] = []
+        offset = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset,
+                limit=SCROLL_PAGE,
+                filter=_course_filter(course_id, document_id),
+                with_payload=True,
+            )
+            records, offset = self.shard.scroll(request)
+            found += [payload_chunk(r.payload) for r in records]
+            if offset is None:
+                return in_document_order(found)
 
     def delete_document(self, course_id: str, document_id: str) -> None:
         selector = _course_filter(course_id, document_id)

@@ -45,6 +45,10 @@ class HttpIndex:
         response = _check(self._http.post("/search", json=body))
         return [ScoredChunk.model_validate(hit) for hit in response.json()]
 
+    def chunks(self, course_id: str, document_id: str) -> list[Chunk]:
+        response = _check(self._http.get(f"/courses/{course_id}/documents/{document_id}/chunks"))
+        return [Chunk.model_validate(chunk) for chunk in response.json()]
+
     def delete_document(self, course_id: str, document_id: str) -> None:
         self._http.delete(f"/courses/{course_id}/documents/{document_id}").raise_for_status()
 

@@ -29,6 +29,7 @@ DOCUMENT_FIELD = "document_id"
 RRF_K = 10
 RRF_WEIGHTS = [2.0, 1.0]
 UPSERT_BATCH = 256
+SCROLL_PAGE = 256
 
 
 @lru_cache(maxsize=1)
@@ -90,3 +91,7 @@ def check_limit(limit: int) -> None:
 def prefetch_limit(limit: int) -> int:
     """How many candidates each side of a hybrid query contributes to the fusion."""
     return max(4 * limit, 20)
+
+
+def in_document_order(chunks: list[Chunk]) -> list[Chunk]:
+    return sorted(chunks, key=lambda c: c.index)

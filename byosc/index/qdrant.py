@@ -20,12 +20,14 @@ from byosc.index.points import (
     DOCUMENT_FIELD,
     RRF_K,
     RRF_WEIGHTS,
+    SCROLL_PAGE,
     SPARSE,
     SearchMode,
     check_limit,
     checked_batches,
     chunk_payload,
     dense_of,
+    in_document_order,
     payload_chunk,
     prefetch_limit,
     sparse_document,
@@ -99,6 +101,21 @@ class QdrantIndex:
             ScoredChunk(chunk=payload_chunk(p.payload), score=p.score, vector=dense_of(p.vector))
             for p in response.points
         ]
+
+    def chunks(self, course_id: str, document_id: str) -> list[Chunk]:
+        found: list[Chunk] = []
+        offset = None
+        while True:
+            records, offset = self.client.scroll(
+                self.collection,
+                scroll_filter=_course_filter(course_id, document_id),
+                limit=SCROLL_PAGE,
+                offset=offset,
+                with_payload=True,
+            )
+            found += [payload_chunk(r.payload) for r in records]
+            if offset is None:
+                return in_document_order(found)
 
     def delete_document(self, course_id: str, document_id: str) -> None:
         selector = models.FilterSelector(filter=_course_filter(course_id, document_id))

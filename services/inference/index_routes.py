@@ -55,6 +55,11 @@ def search(body: Search, index: IndexDep) -> list[dict[str, Any]]:
     return [hit.model_dump(mode="json") | {"vector": hit.vector} for hit in hits]
 
 
+@router.get("/courses/{course_id}/documents/{document_id}/chunks")
+def chunks(course_id: str, document_id: str, index: IndexDep) -> list[Chunk]:
+    return index.chunks(course_id, document_id)
+
+
 @router.delete("/courses/{course_id}/documents/{document_id}", status_code=204)
 def delete_document(course_id: str, document_id: str, index: IndexDep) -> Response:
     index.delete_document(course_id, document_id)

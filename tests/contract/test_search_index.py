@@ -138,6 +138,18 @@ def test_upserting_the_same_chunks_again_does_not_change_the_count(
     assert hit.chunk.text == "rewritten"
 
 
+def test_a_documents_chunks_come_back_in_order_and_only_its_own(index: AnyIndex) -> None:
+    rng = random.Random(5)
+    # More than one scroll page, written out of order.
+    mine = [make_chunk("cs1", "big", i, f"part {i}") for i in reversed(range(300))]
+    others = [make_chunk("cs1", "other", 0), make_chunk("cs2", "big", 0)]
+    index.upsert(mine + others, [random_vector(rng) for _ in mine + others])
+    chunks = index.chunks("cs1", "big")
+    assert [c.index for c in chunks] == list(range(300))
+    assert chunks[7].text == "part 7"
+    assert index.chunks("cs2", "missing") == []
+
+
 def test_deleting_a_document_removes_exactly_its_chunks(
     index: AnyIndex, filled: dict[str, list[float]]
 ) -> None:
