@@ -31,6 +31,8 @@ demo: models
 	$(DEMO_ENV) $(BYOSC) courses create cs140 --name "Operating Systems Fundamentals" \
 	  --source-path $(COURSE)/material
 	$(DEMO_ENV) $(BYOSC) refresh --course cs140
+	$(DEMO_ENV) $(BYOSC) datasets show --course cs140 1
+	$(DEMO_ENV) $(BYOSC) quiz --course cs140 --n 3
 	@while IFS= read -r question; do \
 	  [ -n "$$question" ] || continue; \
 	  echo; echo "Q: $$question"; \

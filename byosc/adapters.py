@@ -10,6 +10,8 @@ from typing import Self
 from byosc.bootstrap import (
     open_catalog,
     open_course_source,
+    open_dataset_builder,
+    open_dataset_store,
     open_embedder,
     open_job_store,
     open_pipeline,
@@ -18,8 +20,9 @@ from byosc.bootstrap import (
 from byosc.catalog.sql import SqlCatalog
 from byosc.domain import Course
 from byosc.ingest import Pipeline
+from byosc.instructions.build import DatasetBuilder
 from byosc.jobs.sql import SqlJobStore
-from byosc.ports import Embedder, SearchIndex, Source
+from byosc.ports import DatasetStore, Embedder, SearchIndex, Source
 from byosc.settings import Settings
 
 
@@ -46,6 +49,16 @@ class Adapters:
     @cached_property
     def pipeline(self) -> Pipeline:
         return open_pipeline(self.settings, self.catalog, self.embedder, self.index)
+
+    @cached_property
+    def datasets(self) -> DatasetStore:
+        return open_dataset_store(self.settings, self.catalog)
+
+    @cached_property
+    def dataset_builder(self) -> DatasetBuilder:
+        return open_dataset_builder(
+            self.settings, self.catalog, self.embedder, self.index, self.datasets
+        )
 
     def source(self, course: Course) -> Source:
         return open_course_source(self.settings, course)

@@ -11,9 +11,19 @@ from byosc.settings import Settings
 if TYPE_CHECKING:
     from byosc.domain import Course
     from byosc.ingest import Extract, Pipeline
+    from byosc.instructions.build import DatasetBuilder
     from byosc.jobs.sql import SqlJobStore
     from byosc.llm.tokens import TokenCounter
-    from byosc.ports import Catalog, ChatModel, Embedder, Extracted, SearchIndex, Source
+    from byosc.ports import (
+        Catalog,
+        ChatModel,
+        DatasetStore,
+        Embedder,
+        Extracted,
+        InstructionGenerator,
+        SearchIndex,
+        Source,
+    )
     from byosc.rag.chat import RagChat
     from byosc.rag.conversation import QueryRewriter
     from byosc.rag.rerank import Reranker
@@ -135,3 +145,38 @@ def open_rag_chat(
         rewriter=open_query_rewriter(settings, model),
         tokens=open_token_counter(settings),
     )
+
+
+def open_dataset_store(settings: Settings, catalog: SqlCatalog) -> DatasetStore:
+    if settings.datasets.kind == "hopsworks":
+        from byosc.datasets.hopsworks import HopsworksDatasetStore
+
+        return HopsworksDatasetStore.from_settings(settings.datasets)
+    from byosc.datasets.sql import SqlDatasetStore
+
+    return SqlDatasetStore(catalog.engine)
+
+
+def open_instruction_generator(settings: Settings) -> InstructionGenerator:
+    if settings.instructions.generator == "llm":
+        from byosc.instructions.llm import LlmGenerator
+
+        return LlmGenerator.from_settings(settings)
+    from byosc.instructions.extractive import ExtractiveGenerator
+
+    return ExtractiveGenerator()
+
+
+def open_dataset_builder(
+    settings: Settings,
+    catalog: Catalog,
+    embedder: Embedder,
+    index: SearchIndex,
+    store: DatasetStore,
+) -> DatasetBuilder:
+    from byosc.instructions.build import DatasetBuilder
+    from byosc.instructions.gate import QualityGate
+
+    gate = QualityGate(embedder, settings.instructions)
+    generator = open_instruction_generator(settings)
+    return DatasetBuilder(catalog, index, generator, gate, store, seed=settings.datasets.seed)

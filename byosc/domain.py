@@ -194,6 +194,8 @@ class IngestReport(BaseModel):
 
 
 JobState = Literal["queued", "running", "succeeded", "failed", "partial"]
+# refresh: sync a course's index with its source; dataset: generate an instruction set.
+JobKind = Literal["refresh", "dataset"]
 ACTIVE_JOB_STATES: tuple[JobState, ...] = ("queued", "running")
 # What a refresh does with one file: new and changed files are (re)indexed, deleted ones
 # removed, unchanged ones skipped without being read.
@@ -239,11 +241,11 @@ class ChangeCounts(BaseModel):
 
 
 class Job(BaseModel):
-    """A refresh of one course, as users watch it."""
+    """A job on one course (a refresh, a dataset generation), as users watch it."""
 
     id: str
     course_id: str
-    kind: Literal["refresh"] = "refresh"
+    kind: JobKind = "refresh"
     state: JobState = "queued"
     progress: JobProgress = Field(default_factory=JobProgress)
     changes: ChangeCounts = Field(default_factory=ChangeCounts)

@@ -115,6 +115,8 @@ class JobQueue(Protocol):
 
     def enqueue_refresh(self, job_id: str) -> None: ...
 
+    def enqueue_dataset(self, job_id: str) -> None: ...
+
 
 class Completion(BaseModel):
     text: str

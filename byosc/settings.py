@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from byosc.domain import SearchMode
+from byosc.instructions.settings import InstructionSettings
 
 BASE_MODEL_NAME = "smollm2-135m-instruct"
 
@@ -151,6 +152,22 @@ class ExtractLimits(BaseModel):
     max_pages: int = Field(default=2000, ge=1, description="Longest PDF or deck accepted.")
 
 
+class DatasetSettings(BaseModel):
+    kind: Literal["local", "hopsworks"] = Field(
+        default="local",
+        description="Where instruction datasets are versioned: tables in the metadata DB, or "
+        "Hopsworks feature groups (install the hopsworks extra).",
+    )
+    seed: int = Field(default=0, description="Seed of the by-document train/validation/test split.")
+    after_refresh: bool = Field(
+        default=True,
+        description="Generate a new dataset version after a refresh that changed documents.",
+    )
+    hopsworks_host: str | None = Field(default=None, description="Hopsworks host name.")
+    hopsworks_project: str | None = Field(default=None, description="Hopsworks project.")
+    hopsworks_api_key: str | None = Field(default=None, description="Hopsworks API key.")
+
+
 class QueueSettings(BaseModel):
     broker_url: str | None = Field(
         default=None,
@@ -170,8 +187,9 @@ class QueueSettings(BaseModel):
         description="Worker processes per worker; one where the worker owns an Edge shard.",
     )
     queues: list[str] = Field(
-        default_factory=lambda: ["cpu", "gpu"],
-        description="Queues a worker consumes: cpu (documents) and gpu (recordings).",
+        default_factory=lambda: ["cpu", "gpu", "llm"],
+        description="Queues a worker consumes: cpu (documents), gpu (recordings) and llm "
+        "(instruction-set generation).",
     )
 
 
@@ -197,6 +215,8 @@ class Settings(BaseSettings):
     index: IndexSettings = IndexSettings()
     database: DatabaseSettings = DatabaseSettings()
     llm: LlmSettings = LlmSettings()
+    instructions: InstructionSettings = InstructionSettings()
+    datasets: DatasetSettings = DatasetSettings()
     chunking: ChunkSettings = ChunkSettings()
     rag: RagSettings = RagSettings()
     services: ServiceUrls = ServiceUrls()

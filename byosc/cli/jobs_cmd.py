@@ -13,7 +13,7 @@ from byosc.cli.progress import EXIT_CODES, show_job, watch_job
 from byosc.cli.runtime import Runtime
 from byosc.domain import Job
 from byosc.errors import ByoscError
-from byosc.jobs.control import request_refresh, resume_orphaned
+from byosc.jobs.control import request_refresh, resume_orphaned, start_job
 from byosc.ports import JobQueue
 from byosc.settings import Settings
 
@@ -60,7 +60,28 @@ def _start_and_watch(
         resume_orphaned(rt.jobs, queue, job.id)
     if not created and not as_json:
         typer.echo(f"a refresh of {course} is already {job.state}: watching job {job.id}")
-    return watch_job(rt.jobs, job.id, show=not as_json, alive=embedded.alive)
+    job = watch_job(rt.jobs, job.id, show=not as_json, alive=embedded.alive)
+    _follow_dataset(rt, queue, job, embedded, as_json)
+    return job
+
+
+def _follow_dataset(
+    rt: Runtime, queue: JobQueue, refresh: Job, embedded: EmbeddedWorker, as_json: bool
+) -> None:
+    """Waits for the dataset version a changing refresh leads to, so the worker this command
+    started does not stop with it queued. Starting it here too is harmless: one dataset job
+    per course runs at a time, and a version with nothing new is not written again."""
+    changes = refresh.changes
+    if not rt.settings.datasets.after_refresh or refresh.state == "failed":
+        return
+    if not (changes.added + changes.updated + changes.deleted):
+        return
+    dataset, _ = start_job(
+        rt.jobs, rt.settings, refresh.course_id, "dataset", queue.enqueue_dataset
+    )
+    done = watch_job(rt.jobs, dataset.id, show=not as_json, alive=embedded.alive)
+    if not as_json:
+        typer.echo(f"instruction dataset: {done.error or done.progress.step}")
 
 
 def worker(
@@ -68,7 +89,7 @@ def worker(
         int | None, typer.Option(help="Worker processes (default: queue.concurrency).")
     ] = None,
     queues: Annotated[
-        str | None, typer.Option(help="Comma-separated queues (default: cpu,gpu).")
+        str | None, typer.Option(help="Comma-separated queues (default: cpu,gpu,llm).")
     ] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
 ) -> None:

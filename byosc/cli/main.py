@@ -11,6 +11,7 @@ import typer
 from pydantic import BaseModel
 
 from byosc.cli import render
+from byosc.cli.datasets_cmd import app as datasets_app
 from byosc.cli.eval_cmd import app as eval_app
 from byosc.cli.jobs_cmd import refresh, worker
 from byosc.cli.models_cmd import app as models_app
@@ -26,6 +27,7 @@ courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_he
 app.add_typer(courses_app, name="courses")
 app.add_typer(models_app, name="models")
 app.add_typer(eval_app, name="eval")
+app.add_typer(datasets_app, name="datasets")
 app.command()(refresh)
 app.command()(worker)
 app.command()(quiz)

@@ -1,10 +1,12 @@
-"""Starting a refresh and waiting for a job: what the API and the CLI share."""
+"""Starting a refresh or a dataset job and waiting for a job: what the API, the CLI and the
+workers share."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
-from byosc.domain import Job
+from byosc.domain import Job, JobKind
 from byosc.errors import NotFound
 from byosc.jobs.retry import TransientError, describe
 from byosc.jobs.sql import SqlJobStore
@@ -18,11 +20,22 @@ def request_refresh(
     """The course's running refresh, or a new one on the queue; True when it is new."""
     if catalog.get_course(course_id) is None:
         raise NotFound(f"course {course_id} does not exist")
+    return start_job(jobs, settings, course_id, "refresh", queue.enqueue_refresh)
+
+
+def start_job(
+    jobs: SqlJobStore,
+    settings: Settings,
+    course_id: str,
+    kind: JobKind,
+    enqueue: Callable[[str], None],
+) -> tuple[Job, bool]:
+    """The course's active job of this kind, or a new one handed to `enqueue`."""
     # A job silent for longer than the broker's redelivery delay will not resume by itself.
-    job, created = jobs.start_refresh(course_id, settings.queue.visibility_timeout_s)
+    job, created = jobs.start_job(course_id, kind, settings.queue.visibility_timeout_s)
     if created:
         try:
-            queue.enqueue_refresh(job.id)
+            enqueue(job.id)
         except Exception as exc:
             reason = f"the job queue did not take the job: {describe(exc)}"
             jobs.fail_job(job.id, reason)

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from byosc.catalog.sql import metadata
-from byosc.domain import ACTIVE_JOB_STATES, ItemState, Job, JobItem, utcnow
+from byosc.domain import ACTIVE_JOB_STATES, ItemState, Job, JobItem, JobKind, utcnow
 from byosc.errors import NotFound
 from byosc.jobs.items import ItemUpdates, complete_if_done
 from byosc.jobs.tables import item_model, job_items, job_model, jobs
@@ -30,23 +30,26 @@ class SqlJobStore(ItemUpdates):
         metadata.create_all(engine)
 
     def start_refresh(self, course_id: str, stale_after_s: float) -> tuple[Job, bool]:
-        """The course's active refresh, or a new queued one; True when it is new.
+        return self.start_job(course_id, "refresh", stale_after_s)
+
+    def start_job(self, course_id: str, kind: JobKind, stale_after_s: float) -> tuple[Job, bool]:
+        """The course's active job of this kind, or a new queued one; True when it is new.
 
         An active job with no progress for `stale_after_s` is failed and replaced: its
         messages were lost (a crash on a broker that cannot redeliver)."""
         for _ in range(_START_TRIES):
-            active = self._active(course_id)
+            active = self._active(course_id, kind)
             if active is not None and not _stale(active, stale_after_s):
                 return self._read(active.id), False
             if active is not None:
                 self.fail_job(active.id, f"stalled: no progress for {stale_after_s:.0f} s")
             try:
-                return self._insert(course_id), True
+                return self._insert(course_id, kind), True
             except sa.exc.IntegrityError as exc:
                 if "foreign key" in str(exc).lower():
                     raise NotFound(f"course {course_id} does not exist") from exc
                 continue  # another request started one first: return that one
-        raise RuntimeError(f"could not start a refresh of {course_id}")
+        raise RuntimeError(f"could not start a {kind} job for {course_id}")
 
     def get(self, job_id: str, *, items: bool = True) -> Job | None:
         with self.engine.connect() as conn:
@@ -74,7 +77,10 @@ class SqlJobStore(ItemUpdates):
         return item_model(row) if row else None
 
     def begin_planning(self, job_id: str) -> Job | None:
-        """Counts one more attempt at planning; None when the job is gone or finished."""
+        return self.begin(job_id, "planning")
+
+    def begin(self, job_id: str, step: str) -> Job | None:
+        """Counts one more attempt at the job; None when the job is gone or finished."""
         now = utcnow()
         with self.engine.begin() as conn:
             changed = conn.execute(
@@ -84,7 +90,7 @@ class SqlJobStore(ItemUpdates):
                     state="running",
                     attempts=jobs.c.attempts + 1,
                     started_at=sa.func.coalesce(jobs.c.started_at, now),
-                    step="planning",
+                    step=step,
                     updated_at=now,
                 )
             )
@@ -116,6 +122,25 @@ class SqlJobStore(ItemUpdates):
                 )
             )
 
+    def set_step(self, job_id: str, step: str) -> None:
+        """Progress of a job without items, as a line users can read."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id, jobs.c.state.in_(ACTIVE_JOB_STATES))
+                .values(step=step, updated_at=utcnow())
+            )
+
+    def succeed(self, job_id: str, step: str) -> None:
+        """Finishes a job without items; `step` says what it did."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id, jobs.c.state.in_(ACTIVE_JOB_STATES))
+                .values(state="succeeded", step=step, error=None, finished_at=now, updated_at=now)
+            )
+
     def set_job_error(self, job_id: str, reason: str) -> None:
         """The last error of a planning attempt that will be retried."""
         with self.engine.begin() as conn:
@@ -130,19 +155,19 @@ class SqlJobStore(ItemUpdates):
     def close(self) -> None:
         self.engine.dispose()
 
-    def _active(self, course_id: str) -> Job | None:
+    def _active(self, course_id: str, kind: JobKind) -> Job | None:
         query = jobs.select().where(
             jobs.c.course_id == course_id,
-            jobs.c.kind == "refresh",
+            jobs.c.kind == kind,
             jobs.c.state.in_(ACTIVE_JOB_STATES),
         )
         with self.engine.connect() as conn:
             row = conn.execute(query).first()
         return job_model(row, [], []) if row else None
 
-    def _insert(self, course_id: str) -> Job:
+    def _insert(self, course_id: str, kind: JobKind) -> Job:
         now = utcnow()
-        job = Job(id=uuid.uuid4().hex, course_id=course_id, created_at=now)
+        job = Job(id=uuid.uuid4().hex, course_id=course_id, kind=kind, created_at=now)
         with self.engine.begin() as conn:
             conn.execute(
                 jobs.insert().values(

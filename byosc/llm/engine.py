@@ -30,6 +30,7 @@ from transformers import (
 
 from byosc.errors import AlreadyExists, ByoscError, NotFound
 from byosc.llm.adapters import AdapterRejected, check_base_model, check_shapes, read_adapter
+from byosc.llm.chat_template import format_chat
 from byosc.llm.generation import DEFAULT_MAX_TOKENS, Generation, GenerationStream
 from byosc.settings import BASE_MODEL_NAME
 
@@ -178,12 +179,11 @@ class LocalEngine:
     ) -> _Request:
         name = model or self.base_name
         self._require_known(name)
-        inputs = self._tokenizer.apply_chat_template(
-            [dict(m) for m in messages],
-            add_generation_prompt=True,
-            return_tensors="pt",
-            return_dict=True,
+        # One formatting function for serving and training, so both see the same template.
+        prompt = format_chat(
+            self._tokenizer, [dict(m) for m in messages], add_generation_prompt=True
         )
+        inputs = self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
         prompt_tokens = int(inputs["input_ids"].shape[1])
         room = self.max_model_len - prompt_tokens
         if room <= 0:

@@ -54,7 +54,7 @@ def _short_question(fact: Fact) -> str:
         return _list_question(fact)
     if fact.labelled and fact.context:
         return f'In "{fact.context}", what is meant by "{fact.subject}"?'
-    return f"What is {_in_sentence(fact.subject)}?"
+    return f"What is {in_sentence(fact.subject)}?"
 
 
 def _list_question(fact: Fact) -> str:
@@ -114,7 +114,7 @@ def _first_distinct(options: list[str], answer: str, limit: int) -> list[str]:
     return picked
 
 
-def _in_sentence(subject: str) -> str:
+def in_sentence(subject: str) -> str:
     """Lower-cases a capital that only starts the sentence: "Thrashing" but not "SRTF"."""
     first, _, rest = subject.partition(" ")
     if first in {"A", "An", "The"} or (first[1:].islower() and "'" not in first):

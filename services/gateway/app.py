@@ -24,6 +24,15 @@ ROUTES: list[tuple[str, list[str], str, str]] = [
     ("/chat", ["POST"], "inference", "Answer with citations (stream: true for SSE)"),
     ("/courses/{course_id}/quiz", ["POST"], "inference", "Practice questions with citations"),
     ("/courses/{course_id}/quiz/grade", ["POST"], "inference", "Grade answers to a quiz"),
+    ("/courses/{course_id}/datasets", ["POST"], "ingest", "Generate the next dataset version"),
+    ("/courses/{course_id}/datasets", ["GET"], "ingest", "Instruction dataset versions"),
+    ("/courses/{course_id}/datasets/{version}", ["GET"], "ingest", "A version's report, sample"),
+    (
+        "/courses/{course_id}/datasets/{version}/export",
+        ["GET"],
+        "ingest",
+        "A version as chat-format JSON lines",
+    ),
     ("/courses/{course_id}/adapters", ["GET"], "trainer", "The course's LoRA adapters"),
 ]
 

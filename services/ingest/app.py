@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from byosc.settings import Settings
 from services.common.web import install_common
+from services.ingest.dataset_routes import router as dataset_router
 from services.ingest.dependencies import lifespan
 from services.ingest.job_routes import router as job_router
 from services.ingest.routes import router
@@ -25,4 +26,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_common(app, "ingest", _ready)
     app.include_router(router)
     app.include_router(job_router)
+    app.include_router(dataset_router)
     return app

@@ -12,9 +12,15 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from byosc.bootstrap import open_catalog, open_embedder, open_job_store, open_search_index
+from byosc.bootstrap import (
+    open_catalog,
+    open_dataset_store,
+    open_embedder,
+    open_job_store,
+    open_search_index,
+)
 from byosc.jobs.sql import SqlJobStore
-from byosc.ports import Catalog, JobQueue, SearchIndex
+from byosc.ports import Catalog, DatasetStore, JobQueue, SearchIndex
 from byosc.settings import Settings
 from services.ingest.queue import CeleryJobQueue
 from services.ingest.worker import create_celery
@@ -32,6 +38,7 @@ def lifespan(settings: Settings):
         app.state.jobs = open_job_store(catalog)
         app.state.index = index
         app.state.queue = queue
+        app.state.datasets = open_dataset_store(settings, catalog)
         try:
             yield
         finally:
@@ -58,6 +65,10 @@ def _index(request: Request) -> SearchIndex:
     return request.app.state.index
 
 
+def _datasets(request: Request) -> DatasetStore:
+    return request.app.state.datasets
+
+
 def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
@@ -67,3 +78,4 @@ JobsDep = Annotated[SqlJobStore, Depends(_jobs)]
 QueueDep = Annotated[JobQueue, Depends(_queue)]
 IndexDep = Annotated[SearchIndex, Depends(_index)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
+DatasetsDep = Annotated[DatasetStore, Depends(_datasets)]

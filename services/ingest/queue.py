@@ -6,6 +6,7 @@ from celery import Celery
 
 REFRESH_COURSE = "ingest.refresh_course"
 PROCESS_DOCUMENT = "ingest.process_document"
+GENERATE_DATASET = "instructions.generate_dataset"
 
 
 class CeleryJobQueue:
@@ -14,6 +15,9 @@ class CeleryJobQueue:
 
     def enqueue_refresh(self, job_id: str) -> None:
         self.app.send_task(REFRESH_COURSE, args=[job_id])
+
+    def enqueue_dataset(self, job_id: str) -> None:
+        self.app.send_task(GENERATE_DATASET, args=[job_id], queue="llm")
 
     def close(self) -> None:
         self.app.close()

@@ -1,6 +1,6 @@
-"""Celery tasks of the ingest service: thin wrappers over byosc.jobs.runner.
+"""Celery tasks of the ingest service: thin wrappers over byosc.jobs.
 
-Both take IDs only; the job's state lives in the metadata DB. Late acks with reject on
+All take IDs only; the job's state lives in the metadata DB. Late acks with reject on
 worker loss put a task back on the queue when its worker dies mid-document; the attempt
 counter in the DB (brokers keep none) fails the document after `queue.max_attempts`.
 Retries, for transient errors only, back off exponentially with jitter.
@@ -12,13 +12,18 @@ from typing import Any, Protocol, cast
 
 from celery import Task, shared_task
 
+from byosc.jobs.dataset import DatasetContext, chain_after_refresh, run_dataset_job
 from byosc.jobs.retry import TransientError
 from byosc.jobs.runner import JobContext, run_item, run_refresh
-from services.ingest.queue import PROCESS_DOCUMENT, REFRESH_COURSE
+from services.ingest.queue import GENERATE_DATASET, PROCESS_DOCUMENT, REFRESH_COURSE
+
+
+class _Context(JobContext, DatasetContext, Protocol):
+    pass
 
 
 class _ContextApp(Protocol):
-    def context(self) -> JobContext: ...
+    def context(self) -> _Context: ...
 
 
 # Both tasks: redelivered if the worker dies mid-task (acks late), retried with
@@ -36,7 +41,7 @@ RETRY_POLICY: dict[str, Any] = {
 }
 
 
-def _context(task: Task) -> JobContext:
+def _context(task: Task) -> _Context:
     return cast(_ContextApp, task.app).context()
 
 
@@ -50,7 +55,9 @@ def refresh_course(self: Task, job_id: str) -> str | None:
     def dispatch(job_id: str, item_id: str, queue: str) -> None:
         process_document.apply_async(args=(job_id, item_id), queue=queue)
 
-    job = run_refresh(_context(self), job_id, dispatch)
+    ctx = _context(self)
+    job = run_refresh(ctx, job_id, dispatch)
+    chain_after_refresh(ctx, job_id, _enqueue_dataset)
     return job.state if job else None
 
 
@@ -60,5 +67,23 @@ def refresh_course(self: Task, job_id: str) -> str | None:
 )
 def process_document(self: Task, job_id: str, item_id: str) -> str | None:
     """One file: read, extract, chunk, embed, upsert, record. Recordings run on `gpu`."""
-    item = run_item(_context(self), job_id, item_id)
+    ctx = _context(self)
+    item = run_item(ctx, job_id, item_id)
+    chain_after_refresh(ctx, job_id, _enqueue_dataset)
     return item.state if item else None
+
+
+@shared_task(
+    name=GENERATE_DATASET,
+    **RETRY_POLICY,
+)
+def generate_dataset(self: Task, job_id: str) -> int | None:
+    """The course's next instruction dataset version: new pairs for new and changed
+    documents only. Runs on `llm`: with an LLM generator it waits on the model's API."""
+    ctx = _context(self)
+    version = run_dataset_job(ctx.jobs, ctx.dataset_builder, job_id)
+    return version.version if version else None
+
+
+def _enqueue_dataset(job_id: str) -> None:
+    generate_dataset.apply_async(args=(job_id,), queue="llm")

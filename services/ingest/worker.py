@@ -19,7 +19,7 @@ from celery import Celery, signals
 from byosc.settings import Settings
 from services.ingest.context import WorkerContext
 from services.ingest.presence import hold_presence
-from services.ingest.queue import PROCESS_DOCUMENT, REFRESH_COURSE
+from services.ingest.queue import GENERATE_DATASET, PROCESS_DOCUMENT, REFRESH_COURSE
 
 # Backstop for Celery's own retry count; the attempt counter in the DB decides first.
 DEFAULT_MAX_RETRIES = 5
@@ -89,7 +89,11 @@ def create_celery(settings: Settings) -> IngestCelery:
         result_serializer="json",
         accept_content=["json"],
         task_default_queue="cpu",
-        task_routes={REFRESH_COURSE: {"queue": "cpu"}, PROCESS_DOCUMENT: {"queue": "cpu"}},
+        task_routes={
+            REFRESH_COURSE: {"queue": "cpu"},
+            PROCESS_DOCUMENT: {"queue": "cpu"},
+            GENERATE_DATASET: {"queue": "llm"},
+        },
         task_acks_late=True,
         task_reject_on_worker_lost=True,
         worker_prefetch_multiplier=1,
@@ -97,7 +101,7 @@ def create_celery(settings: Settings) -> IngestCelery:
         worker_proc_alive_timeout=120,
         task_annotations={
             name: {"max_retries": settings.queue.max_attempts}
-            for name in (REFRESH_COURSE, PROCESS_DOCUMENT)
+            for name in (REFRESH_COURSE, PROCESS_DOCUMENT, GENERATE_DATASET)
         },
     )
     return app

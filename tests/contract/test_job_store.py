@@ -169,3 +169,26 @@ def test_timestamps_read_back_in_utc(store: SqlJobStore) -> None:
         assert conn.execute(sa.select(jobs_table.c.created_at)).scalar_one() is not None
     read = store.get(job.id)
     assert read is not None and read.created_at.utcoffset() == timedelta(0)
+
+
+def test_a_dataset_job_runs_beside_a_refresh_and_is_one_per_course(store: SqlJobStore) -> None:
+    refresh, _ = store.start_refresh("cs101", stale_after_s=600)
+    dataset, new = store.start_job("cs101", "dataset", stale_after_s=600)
+    assert new and dataset.kind == "dataset" and dataset.id != refresh.id
+    again, new_again = store.start_job("cs101", "dataset", stale_after_s=600)
+    assert (again.id, new_again) == (dataset.id, False)
+
+
+def test_a_job_without_items_reports_its_steps_and_succeeds_once(store: SqlJobStore) -> None:
+    job, _ = store.start_job("cs101", "dataset", stale_after_s=600)
+    running = store.begin(job.id, "generating pairs")
+    assert running is not None and running.state == "running" and running.attempts == 1
+    store.set_step(job.id, "gate: 10/20 pairs")
+    assert store.get(job.id).progress.step == "gate: 10/20 pairs"  # type: ignore[union-attr]
+    store.succeed(job.id, "wrote dataset version 2")
+    done = store.get(job.id)
+    assert done is not None and done.state == "succeeded" and done.finished_at is not None
+    assert done.progress.step == "wrote dataset version 2"
+    assert store.begin(job.id, "again") is None
+    store.fail_job(job.id, "too late")
+    assert store.get(job.id).state == "succeeded"  # type: ignore[union-attr]

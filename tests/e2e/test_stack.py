@@ -219,3 +219,28 @@ def test_a_quiz_through_the_gateway_is_cited_and_grades_its_own_answers(
     assert graded.status_code == 200, graded.text
     assert graded.json()["score"] == graded.json()["max_score"] == len(questions)
     assert api.post("/courses/nope/quiz", json={"n": 2}).status_code == 404
+
+
+def test_an_instruction_dataset_is_generated_listed_and_exported_through_the_gateway(
+    api: httpx.Client, course: str
+) -> None:
+    started = api.post(f"/courses/{course}/datasets")
+    assert started.status_code == 202, started.text
+    job_id = started.json()["job_id"]
+    deadline = time.monotonic() + 120
+    while (job := api.get(f"/jobs/{job_id}").json())["state"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.25)
+    assert job["kind"] == "dataset" and job["state"] == "succeeded", job
+    versions = api.get(f"/courses/{course}/datasets").json()
+    latest = versions[0]
+    assert latest["pairs"] > 0 and latest["report"]["kept"] + latest["report"]["reused"] > 0
+    detail = api.get(f"/courses/{course}/datasets/{latest['version']}").json()
+    assert detail["sample"] and all(p["course_id"] == course for p in detail["sample"])
+    exported = api.get(f"/courses/{course}/datasets/{latest['version']}/export")
+    assert exported.headers["content-type"].startswith("application/x-ndjson")
+    records = [json.loads(line) for line in exported.text.splitlines()]
+    assert len(records) == latest["pairs"]
+    assert [m["role"] for m in records[0]["messages"]] == ["system", "user", "assistant"]
+    assert api.get(f"/courses/{course}/datasets/99").status_code == 404
+    assert api.post("/courses/nope/datasets").status_code == 404
