@@ -56,6 +56,7 @@ bench: models
 	$(PY) bench/transcribe.py
 	$(PY) bench/retrieval.py
 	$(PY) bench/retrieval_scale.py
+	$(PY) bench/instructions.py
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache
