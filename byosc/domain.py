@@ -193,9 +193,10 @@ class IngestReport(BaseModel):
     unchanged: list[str] = Field(default_factory=list)
 
 
-JobState = Literal["queued", "running", "succeeded", "failed", "partial"]
-# refresh: sync a course's index with its source; dataset: generate an instruction set.
-JobKind = Literal["refresh", "dataset"]
+JobState = Literal["queued", "running", "succeeded", "failed", "partial", "cancelled"]
+# refresh: sync a course's index with its source; dataset: generate an instruction set;
+# train: fine-tune, evaluate and register a course adapter.
+JobKind = Literal["refresh", "dataset", "train"]
 ACTIVE_JOB_STATES: tuple[JobState, ...] = ("queued", "running")
 # What a refresh does with one file: new and changed files are (re)indexed, deleted ones
 # removed, unchanged ones skipped without being read.

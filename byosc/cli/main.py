@@ -132,6 +132,9 @@ def ask(
     course: CourseOpt,
     question: Annotated[str, typer.Argument(help="The student's question")],
     max_tokens: Annotated[int, typer.Option(help="Longest answer, in tokens")] = 160,
+    adapter: Annotated[
+        bool, typer.Option("--adapter/--no-adapter", help="Use the course's active adapter")
+    ] = True,
     as_json: JsonFlag = False,
 ) -> None:
     """Answer a question from the course material, with citations."""
@@ -139,6 +142,7 @@ def ask(
         course_id=course,
         messages=[ChatMessage(role="user", content=question)],
         max_tokens=max_tokens,
+        use_adapter=adapter,
     )
     with Runtime(llm=True) as rt:
         try:

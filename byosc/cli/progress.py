@@ -14,7 +14,7 @@ from byosc.errors import ByoscError, NotFound
 from byosc.jobs.sql import SqlJobStore
 
 POLL_S = 0.3
-EXIT_CODES = {"succeeded": 0, "partial": 2, "failed": 1}
+EXIT_CODES = {"succeeded": 0, "partial": 2, "failed": 1, "cancelled": 1}
 
 
 def watch_job(

@@ -141,6 +141,18 @@ class SqlJobStore(ItemUpdates):
                 .values(state="succeeded", step=step, error=None, finished_at=now, updated_at=now)
             )
 
+    def cancel(self, job_id: str) -> Job:
+        """Stops a queued or running job: no new item starts, and a training run stops at
+        its next step (keeping its checkpoint). A finished job is returned unchanged."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(
+                jobs.update()
+                .where(jobs.c.id == job_id, jobs.c.state.in_(ACTIVE_JOB_STATES))
+                .values(state="cancelled", step="cancelled", finished_at=now, updated_at=now)
+            )
+        return self._read(job_id, items=False)
+
     def set_job_error(self, job_id: str, reason: str) -> None:
         """The last error of a planning attempt that will be retried."""
         with self.engine.begin() as conn:

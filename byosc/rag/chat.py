@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk, Usage
@@ -53,6 +53,7 @@ class RagChat:
         reranker: Reranker | None = None,
         rewriter: QueryRewriter | None = None,
         tokens: TokenCounter | None = None,
+        adapter_for: Callable[[str], str | None] | None = None,
     ) -> None:
         self.catalog = catalog
         self.embedder = embedder
@@ -63,6 +64,8 @@ class RagChat:
         self.retriever = Retriever(embedder, index, rag, reranker)
         self.rewriter = rewriter or KeywordRewriter()
         self.tokens = tokens or TokenCounter.approximate()
+        # The course's active LoRA adapter, by served name; None: the base model.
+        self.adapter_for = adapter_for or (lambda _course_id: None)
 
     def search(self, course_id: str, query: str, limit: int) -> list[ScoredChunk]:
         return self.retrieve(course_id, query, limit).chunks
@@ -88,26 +91,25 @@ class RagChat:
         if not self.retriever.covers(found):
             yield Done(self._not_covered(found.chunks))
             return
+        served = self._model_name(request)
         history = fit_history(request.messages, self.rag.history_tokens, self.tokens.count_message)
         messages = build_messages(history, found.chunks)
         if streaming:
             pieces: list[str] = []
-            for piece in self.model.stream(
-                messages, model=self.base_model, max_tokens=request.max_tokens
-            ):
+            for piece in self.model.stream(messages, model=served, max_tokens=request.max_tokens):
                 pieces.append(piece)
                 yield Delta(piece)
             text = "".join(pieces)
             usage = self._counted_usage(messages, text)
         else:
-            completion = self.model.complete(
-                messages, model=self.base_model, max_tokens=request.max_tokens
-            )
+            completion = self.model.complete(messages, model=served, max_tokens=request.max_tokens)
             text, usage = completion.text, completion.usage
         answer, citations = cite(text, found.chunks, self.rag.snippet_chars)
-        yield Done(
-            ChatResponse(answer=answer, citations=citations, model=self.base_model, usage=usage)
-        )
+        yield Done(ChatResponse(answer=answer, citations=citations, model=served, usage=usage))
+
+    def _model_name(self, request: ChatRequest) -> str:
+        adapter = self.adapter_for(request.course_id) if request.use_adapter else None
+        return adapter or self.base_model
 
     def _counted_usage(self, messages: list[dict[str, str]], answer: str) -> Usage:
         """A stream reports no usage, so the tokens are counted here with the tokenizer."""

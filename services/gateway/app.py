@@ -20,6 +20,7 @@ ROUTES: list[tuple[str, list[str], str, str]] = [
     ("/courses/{course_id}/documents", ["GET", "POST"], "ingest", "List or upload documents"),
     ("/courses/{course_id}/refresh", ["POST"], "ingest", "Sync the index with the source"),
     ("/jobs/{job_id}", ["GET"], "ingest", "A job's state, progress and errors"),
+    ("/jobs/{job_id}/cancel", ["POST"], "ingest", "Cancel a queued or running job"),
     ("/courses/{course_id}/search", ["GET"], "inference", "Ranked chunks for a query"),
     ("/chat", ["POST"], "inference", "Answer with citations (stream: true for SSE)"),
     ("/courses/{course_id}/quiz", ["POST"], "inference", "Practice questions with citations"),
@@ -34,6 +35,13 @@ ROUTES: list[tuple[str, list[str], str, str]] = [
         "A version as chat-format JSON lines",
     ),
     ("/courses/{course_id}/adapters", ["GET"], "trainer", "The course's LoRA adapters"),
+    (
+        "/courses/{course_id}/adapters/{name}/promote",
+        ["POST"],
+        "trainer",
+        "Serve an adapter as the course's active one",
+    ),
+    ("/courses/{course_id}/rollback", ["POST"], "trainer", "Restore the previous adapter"),
 ]
 
 

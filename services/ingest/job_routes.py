@@ -36,3 +36,10 @@ def get_job(job_id: str, jobs: JobsDep) -> Job:
     if (job := jobs.get(job_id)) is None:
         raise NotFound(f"job {job_id} does not exist")
     return job
+
+
+@router.post("/jobs/{job_id}/cancel")
+def cancel_job(job_id: str, jobs: JobsDep) -> Job:
+    """Cancels a queued or running job; returns it as it stands. Documents already indexed
+    stay indexed; a training job stops at its next step and keeps its checkpoint."""
+    return jobs.cancel(job_id)

@@ -1,33 +1,28 @@
-"""Trainer service: LoRA training jobs and the adapter registry (training lands next).
-
-For now it lists the adapters present in the artifact directory, so the gateway's
-`GET /courses/{id}/adapters` route has its owner from the start."""
+"""Trainer service: the adapter registry, promotion and rollback (training jobs land next)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
-from fastapi import FastAPI, Request
+from fastapi import FastAPI
 
 from byosc.settings import Settings
 from services.common.web import install_common
+from services.trainer.adapter_routes import install_adapter_errors
+from services.trainer.adapter_routes import router as adapter_router
+from services.trainer.dependencies import lifespan
 
 
-def adapters_dir(settings: Settings) -> Path:
-    return settings.data_path / "adapters"
+async def _ready(app: FastAPI) -> dict[str, str]:
+    try:
+        app.state.registry.list("")
+        return {"database": "ok"}
+    except Exception as exc:  # readiness reports the failure instead of raising it
+        return {"database": f"error: {exc}"}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="BYOSC trainer")
-    app.state.settings = settings
-    install_common(app, "trainer")
-
-    @app.get("/courses/{course_id}/adapters", tags=["adapters"])
-    def list_adapters(course_id: str, request: Request) -> list[dict[str, object]]:
-        root = adapters_dir(request.app.state.settings) / course_id
-        found = sorted(p for p in root.glob("*/adapter_config.json")) if root.is_dir() else []
-        return [{"name": p.parent.name, "config": json.loads(p.read_text())} for p in found]
-
+    app = FastAPI(title="BYOSC trainer", lifespan=lifespan(settings))
+    install_common(app, "trainer", _ready)
+    install_adapter_errors(app)
+    app.include_router(adapter_router)
     return app

@@ -192,3 +192,13 @@ def test_a_job_without_items_reports_its_steps_and_succeeds_once(store: SqlJobSt
     assert store.begin(job.id, "again") is None
     store.fail_job(job.id, "too late")
     assert store.get(job.id).state == "succeeded"  # type: ignore[union-attr]
+
+
+def test_a_cancelled_job_starts_no_more_items_and_frees_the_course(store: SqlJobStore) -> None:
+    job_id = _planned(store, "new")
+    cancelled = store.cancel(job_id)
+    assert cancelled.state == "cancelled" and cancelled.finished
+    assert store.begin_attempt(f"{job_id}-0") is None
+    assert store.cancel(job_id).state == "cancelled"
+    nxt, created = store.start_refresh("cs101", HOUR)
+    assert created and nxt.id != job_id

@@ -1,0 +1,151 @@
+"""Keeps the model server holding each course's active adapter, and tells chat which to use.
+
+The model server is changed before the registry: an adapter the server refuses is never
+recorded as active, and the one it would have replaced stays loaded.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import Protocol
+
+from byosc.errors import AlreadyExists, ByoscError, ModelUnavailable, NotFound
+from byosc.llm.adapters import AdapterRejected
+from byosc.training.artifacts import ArtifactStore
+from byosc.training.models import AdapterRecord
+from byosc.training.registry import SqlAdapterRegistry, check_promotable
+
+log = logging.getLogger(__name__)
+
+
+class AdapterHost(Protocol):
+    """A model server that loads LoRA adapters at run time (vLLM, the local engine)."""
+
+    def models(self) -> list[str]: ...
+
+    def load_adapter(self, name: str, path: Path | str) -> None: ...
+
+    def unload_adapter(self, name: str) -> None: ...
+
+
+class AdapterServing:
+    def __init__(
+        self,
+        model: AdapterHost,
+        registry: SqlAdapterRegistry,
+        artifacts: ArtifactStore,
+        fetch_root: Path,
+        *,
+        served_ttl_s: float = 10.0,
+    ) -> None:
+        self.model = model
+        self.registry = registry
+        self.artifacts = artifacts
+        self.fetch_root = fetch_root
+        self.served_ttl_s = served_ttl_s
+        self._served: set[str] = set()
+        self._served_at = float("-inf")
+
+    def activate(self, record: AdapterRecord) -> Path:
+        """Loads the adapter into the model server; AdapterRejected when the server refuses it
+        (e.g. trained on another base model)."""
+        path = self.artifacts.fetch_dir(record.uri, self.fetch_root / record.course_id)
+        try:
+            self.model.load_adapter(record.name, path)
+        except AlreadyExists:
+            pass  # names are unique and artifacts never change: it is this adapter
+        except ModelUnavailable:
+            raise
+        except ByoscError as exc:
+            raise AdapterRejected(f"the model server refused adapter {record.name}: {exc}") from exc
+        self._served_at = float("-inf")
+        return path
+
+    def deactivate(self, name: str) -> None:
+        with suppress(NotFound):  # not loaded: the wanted outcome already
+            self.model.unload_adapter(name)
+        self._served_at = float("-inf")
+
+    def promote(
+        self, name: str, *, force: bool = False
+    ) -> tuple[AdapterRecord, AdapterRecord | None]:
+        """Loads the adapter, makes it the course's active one, then unloads the one it
+        replaced: (active, replaced)."""
+        record = self.registry.get(name)
+        check_promotable(record, force=force)
+        self.activate(record)
+        try:
+            active, previous = self.registry.promote(name, force=force)
+        except Exception:
+            self._unload_unless_active(record)
+            raise
+        if previous is not None:
+            self._unload_unless_active(previous)
+        return active, previous
+
+    def rollback(self, course_id: str) -> tuple[AdapterRecord, AdapterRecord]:
+        """Loads the adapter the active one replaced, makes it active again, then unloads the
+        demoted one: (restored, demoted)."""
+        target = self.registry.rollback_target(course_id)
+        self.activate(target)
+        try:
+            restored, demoted = self.registry.rollback(course_id)
+        except Exception:
+            self._unload_unless_active(target)
+            raise
+        if restored.name != target.name:  # another change got in between: serve the winner
+            self.activate(restored)
+            self._unload_unless_active(target)
+        self._unload_unless_active(demoted)
+        return restored, demoted
+
+    def sync(self, course_id: str) -> AdapterRecord | None:
+        """Makes the model server hold the course's active adapter and none of its others
+        (after a model server restart, a crash between load and unload)."""
+        active = self.registry.active(course_id)
+        served = set(self.model.models())
+        for record in self.registry.list(course_id):
+            if record.name in served and (active is None or record.name != active.name):
+                self.deactivate(record.name)
+        if active is not None and active.name not in served:
+            self.activate(active)
+        return active
+
+    def model_for(self, course_id: str, use_adapter: bool = True) -> str | None:
+        """The model name chat should ask for: the course's active adapter, or None for the
+        base model (no adapter wanted or active, or the server cannot take it)."""
+        if not use_adapter:
+            return None
+        active = self.registry.active(course_id)
+        if active is None or active.name in self._served_names():
+            return active.name if active else None
+        try:
+            self.activate(active)
+        except ModelUnavailable:
+            return active.name  # chat meets the same outage and reports it
+        except ByoscError as exc:
+            log.warning("answering %s with the base model: %s", course_id, exc)
+            return None
+        return active.name
+
+    def _served_names(self) -> set[str]:
+        # Chat asks on every request; the server's list is re-read only now and then.
+        if time.monotonic() - self._served_at > self.served_ttl_s:
+            try:
+                self._served = set(self.model.models())
+            except ModelUnavailable:
+                return self._served
+            self._served_at = time.monotonic()
+        return self._served
+
+    def _unload_unless_active(self, record: AdapterRecord) -> None:
+        active = self.registry.active(record.course_id)
+        if active is not None and active.name == record.name:
+            return
+        try:
+            self.deactivate(record.name)
+        except ByoscError as exc:
+            log.warning("could not unload adapter %s: %s", record.name, exc)

@@ -1,0 +1,197 @@
+"""Promotion and rollback against a real model server process: the course's active adapter
+is the one the server holds, and one the server refuses never becomes active."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from byosc.catalog.sql import open_engine
+from byosc.domain import Course
+from byosc.llm.adapters import AdapterRejected
+from byosc.llm.openai_chat import OpenAIChatModel
+from byosc.settings import BASE_MODEL_NAME, LlmSettings, Settings
+from byosc.training.artifacts import LocalArtifactStore
+from byosc.training.models import AdapterRecord, EvalReport, Hyperparameters, ModelScores
+from byosc.training.registry import SqlAdapterRegistry
+from byosc.training.serving import AdapterServing
+from services.trainer.app import create_app
+from tests.support.lora import make_foreign_adapter
+
+pytestmark = pytest.mark.slow
+
+HELLO = [{"role": "user", "content": "Say hello to the class."}]
+Adapters = dict[str, Path]
+
+
+@pytest.fixture(scope="module")
+def model(modelserver_url: str) -> Iterator[OpenAIChatModel]:
+    model = OpenAIChatModel(LlmSettings(base_url=modelserver_url), max_retries=0)
+    yield model
+    model.close()
+
+
+@pytest.fixture(scope="module")
+def foreign(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("foreign") / "llama-8b-course"
+    return make_foreign_adapter(out, "meta-llama/Llama-3.1-8B-Instruct")
+
+
+@pytest.fixture
+def course() -> str:
+    return f"c-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def serving(tmp_path: Path, model: OpenAIChatModel) -> Iterator[AdapterServing]:
+    registry = SqlAdapterRegistry(open_engine(f"sqlite:///{tmp_path / 'byosc.db'}"))
+    artifacts = LocalArtifactStore(tmp_path / "adapters")
+    yield AdapterServing(model, registry, artifacts, tmp_path / "fetched", served_ttl_s=0)
+    _unload_all(model)
+    registry.close()
+
+
+def _unload_all(model: OpenAIChatModel) -> None:
+    for name in model.models()[1:]:
+        model.unload_adapter(name)
+
+
+def _register(
+    serving: AdapterServing, course: str, version: int, files: Path, passed: bool | None = None
+) -> AdapterRecord:
+    name, scores = f"{course}-v{version}", ModelScores(perplexity=8.0)
+    report = EvalReport(pairs=4, base=scores, adapter=scores, rule="test", passed=bool(passed))
+    record = AdapterRecord(
+        name=name, course_id=course, version=version, dataset_version=1,
+        base_model=BASE_MODEL_NAME, base_model_sha256="0" * 64,
+        hyperparameters=Hyperparameters(rank=4), evaluation=None if passed is None else report,
+        uri=serving.artifacts.put_dir(f"{course}/{name}", files),
+    )  # fmt: skip
+    return serving.registry.add(record)
+
+
+def _answer(model: OpenAIChatModel, name: str | None) -> str:
+    return model.complete(HELLO, model=name, max_tokens=10).text
+
+
+def test_a_promoted_adapter_is_served_and_chat_with_it_differs_from_the_base(
+    serving: AdapterServing, model: OpenAIChatModel, adapters: Adapters, course: str
+) -> None:
+    a = _register(serving, course, 1, adapters["course-a"])
+    assert serving.model_for(course) is None
+    active, replaced = serving.promote(a.name)
+    assert (active.name, active.state, replaced) == (a.name, "active", None)
+    assert model.models() == [BASE_MODEL_NAME, a.name]
+    assert _answer(model, a.name) != _answer(model, None)
+    assert serving.model_for(course) == a.name
+    assert serving.model_for(course, use_adapter=False) is None
+    assert serving.model_for("no-such-course") is None
+
+
+def test_promoting_the_next_unloads_the_previous_and_rollback_brings_it_back(
+    serving: AdapterServing, model: OpenAIChatModel, adapters: Adapters, course: str
+) -> None:
+    a = _register(serving, course, 1, adapters["course-a"])
+    b = _register(serving, course, 2, adapters["course-b"])
+    serving.promote(a.name)
+    answer_a = _answer(model, a.name)
+    active, replaced = serving.promote(b.name)
+    assert active.name == b.name and replaced is not None and replaced.name == a.name
+    assert model.models() == [BASE_MODEL_NAME, b.name]
+    assert serving.model_for(course) == b.name
+    assert _answer(model, b.name) != answer_a
+    restored, demoted = serving.rollback(course)
+    assert (restored.name, demoted.name) == (a.name, b.name)
+    assert model.models() == [BASE_MODEL_NAME, a.name]
+    assert serving.registry.active(course) == serving.registry.get(a.name)
+    assert _answer(model, a.name) == answer_a
+
+
+def test_an_adapter_for_another_base_is_refused_and_the_previous_stays_active(
+    serving: AdapterServing, model: OpenAIChatModel, adapters: Adapters, foreign: Path, course: str
+) -> None:
+    a = _register(serving, course, 1, adapters["course-a"])
+    other = _register(serving, course, 2, foreign)
+    serving.promote(a.name)
+    with pytest.raises(AdapterRejected, match=r"refused adapter .*Llama-3\.1-8B-Instruct"):
+        serving.promote(other.name)
+    assert serving.registry.active(course) == serving.registry.get(a.name)
+    assert serving.registry.get(other.name).state == "candidate"
+    assert model.models() == [BASE_MODEL_NAME, a.name]
+
+
+def test_sync_makes_the_server_hold_the_active_adapter_and_no_other(
+    serving: AdapterServing, model: OpenAIChatModel, adapters: Adapters, course: str
+) -> None:
+    a = _register(serving, course, 1, adapters["course-a"])
+    b = _register(serving, course, 2, adapters["course-b"])
+    serving.promote(a.name)
+    model.unload_adapter(a.name)  # as after a model server restart
+    model.load_adapter(b.name, serving.artifacts.fetch_dir(b.uri, Path()))
+    assert serving.sync(course) == serving.registry.get(a.name)
+    assert model.models() == [BASE_MODEL_NAME, a.name]
+    model.unload_adapter(a.name)
+    assert serving.model_for(course) == a.name  # loaded again on demand
+    assert model.models() == [BASE_MODEL_NAME, a.name]
+    model.unload_adapter(a.name)
+    serving.artifacts.delete(a.uri)
+    assert serving.model_for(course) is None  # chat falls back to the base model
+
+
+@pytest.fixture
+def trainer(
+    tmp_path: Path, byosc_home: Path, modelserver_url: str, model: OpenAIChatModel
+) -> Iterator[TestClient]:
+    settings = Settings(
+        home=byosc_home, data_dir=tmp_path / "data", llm=LlmSettings(base_url=modelserver_url)
+    )
+    with TestClient(create_app(settings)) as client:
+        yield client
+    _unload_all(model)
+
+
+def test_the_trainer_routes_promote_roll_back_and_refuse_with_clear_statuses(
+    trainer: TestClient, model: OpenAIChatModel, adapters: Adapters, foreign: Path, course: str
+) -> None:
+    state = trainer.app.state  # type: ignore[attr-defined]
+    state.catalog.create_course(Course(id=course, name="Operating Systems"))
+    state.catalog.create_course(Course(id="elsewhere", name="Another course"))
+    serving: AdapterServing = state.serving
+    a = _register(serving, course, 1, adapters["course-a"])
+    b = _register(serving, course, 2, adapters["course-b"], passed=False)
+    other = _register(serving, course, 3, foreign)
+    _register(serving, "elsewhere", 1, adapters["course-a"])
+    base = f"/courses/{course}"
+
+    listed = trainer.get(f"{base}/adapters")
+    assert [r["name"] for r in listed.json()] == [other.name, b.name, a.name]
+    assert trainer.get("/courses/no-such-course/adapters").status_code == 404
+
+    assert trainer.post(f"{base}/rollback").status_code == 409
+    promoted = trainer.post(f"{base}/adapters/{a.name}/promote")
+    assert promoted.status_code == 200, promoted.text
+    assert promoted.json()["active"]["name"] == a.name and promoted.json()["replaced"] is None
+    assert trainer.post(f"{base}/adapters/{a.name}/promote").status_code == 409
+    assert trainer.post(f"{base}/adapters/{course}-v9/promote").status_code == 404
+    assert trainer.post(f"{base}/adapters/elsewhere-v1/promote").status_code == 404
+    assert trainer.post("/courses/no-such-course/rollback").status_code == 404
+
+    failed = trainer.post(f"{base}/adapters/{b.name}/promote")
+    assert failed.status_code == 409 and "force=true" in failed.json()["detail"]
+    refused = trainer.post(f"{base}/adapters/{other.name}/promote")
+    assert refused.status_code == 502 and "Llama-3.1-8B-Instruct" in refused.json()["detail"]
+    assert model.models() == [BASE_MODEL_NAME, a.name]
+
+    forced = trainer.post(f"{base}/adapters/{b.name}/promote", params={"force": "true"})
+    assert forced.status_code == 200 and forced.json()["replaced"]["name"] == a.name
+    assert model.models() == [BASE_MODEL_NAME, b.name]
+    rolled = trainer.post(f"{base}/rollback")
+    assert rolled.status_code == 200
+    assert (rolled.json()["active"]["name"], rolled.json()["replaced"]["name"]) == (a.name, b.name)
+    assert model.models() == [BASE_MODEL_NAME, a.name]
+    states = {r["name"]: r["state"] for r in trainer.get(f"{base}/adapters").json()}
+    assert states == {a.name: "active", b.name: "retired", other.name: "candidate"}
