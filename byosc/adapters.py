@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from functools import cached_property
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from byosc.bootstrap import (
+    open_adapter_serving,
+    open_artifact_store,
     open_catalog,
+    open_chat_model,
     open_course_source,
     open_dataset_builder,
     open_dataset_store,
@@ -22,8 +25,13 @@ from byosc.domain import Course
 from byosc.ingest import Pipeline
 from byosc.instructions.build import DatasetBuilder
 from byosc.jobs.sql import SqlJobStore
-from byosc.ports import DatasetStore, Embedder, SearchIndex, Source
+from byosc.ports import ArtifactStore, ChatModel, DatasetStore, Embedder, SearchIndex, Source
 from byosc.settings import Settings
+from byosc.training.registry import SqlAdapterRegistry
+from byosc.training.serving import AdapterServing
+
+if TYPE_CHECKING:  # torch loads when a training runs, not with every command
+    from byosc.training.pipeline import TrainingParts
 
 
 class Adapters:
@@ -60,12 +68,47 @@ class Adapters:
             self.settings, self.catalog, self.embedder, self.index, self.datasets
         )
 
+    @cached_property
+    def model(self) -> ChatModel:
+        return open_chat_model(self.settings)
+
+    @cached_property
+    def adapter_registry(self) -> SqlAdapterRegistry:
+        return SqlAdapterRegistry(self.catalog.engine)
+
+    @cached_property
+    def artifacts(self) -> ArtifactStore:
+        return open_artifact_store(self.settings)
+
+    @cached_property
+    def adapter_serving(self) -> AdapterServing:
+        return open_adapter_serving(
+            self.settings, self.model, self.adapter_registry, self.artifacts
+        )
+
+    @cached_property
+    def training_parts(self) -> TrainingParts:
+        from byosc.training.base_model import base_model_info
+        from byosc.training.pipeline import TrainingParts
+
+        return TrainingParts(
+            datasets=self.datasets,
+            index=self.index,
+            embedder=self.embedder,
+            registry=self.adapter_registry,
+            artifacts=self.artifacts,
+            serving=self.adapter_serving,
+            base=base_model_info(self.settings),
+            settings=self.settings.training,
+            work_root=self.settings.training.checkpoints_path(self.settings.data_path),
+        )
+
     def source(self, course: Course) -> Source:
         return open_course_source(self.settings, course)
 
     def close(self) -> None:
         """Close what was opened (flushing an Edge shard), index before the catalog."""
-        for name in ("index", "catalog"):
+        for name in ("model", "index", "catalog"):
             if name in self.__dict__:
                 self.__dict__[name].close()
 

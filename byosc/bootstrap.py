@@ -3,7 +3,8 @@ wiring of ports to implementations lives in one place."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, cast
 
 from byosc.catalog.sql import SqlCatalog
 from byosc.settings import Settings
@@ -15,6 +16,8 @@ if TYPE_CHECKING:
     from byosc.jobs.sql import SqlJobStore
     from byosc.llm.tokens import TokenCounter
     from byosc.ports import (
+        AdapterHost,
+        ArtifactStore,
         Catalog,
         ChatModel,
         DatasetStore,
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
     from byosc.rag.chat import RagChat
     from byosc.rag.conversation import QueryRewriter
     from byosc.rag.rerank import Reranker
+    from byosc.training.registry import SqlAdapterRegistry
+    from byosc.training.serving import AdapterServing
 
 
 def open_catalog(settings: Settings) -> SqlCatalog:
@@ -130,8 +135,16 @@ def open_query_rewriter(settings: Settings, model: ChatModel) -> QueryRewriter:
 
 
 def open_rag_chat(
-    settings: Settings, catalog: Catalog, embedder: Embedder, index: SearchIndex, model: ChatModel
+    settings: Settings,
+    catalog: Catalog,
+    embedder: Embedder,
+    index: SearchIndex,
+    model: ChatModel,
+    *,
+    adapter_for: Callable[[str], str | None] | None = None,
 ) -> RagChat:
+    """`adapter_for`: the model name to answer a course with (its active adapter), or None
+    for the base model."""
     from byosc.rag.chat import RagChat
 
     return RagChat(
@@ -144,7 +157,25 @@ def open_rag_chat(
         reranker=open_reranker(settings),
         rewriter=open_query_rewriter(settings, model),
         tokens=open_token_counter(settings),
+        adapter_for=adapter_for,
     )
+
+
+def open_artifact_store(settings: Settings) -> ArtifactStore:
+    from byosc.training.artifacts import artifact_store
+
+    return artifact_store(settings.training, settings.data_path)
+
+
+def open_adapter_serving(
+    settings: Settings, model: ChatModel, registry: SqlAdapterRegistry, artifacts: ArtifactStore
+) -> AdapterServing:
+    """Keeps `model`'s server holding each course's active adapter (`model` must be one that
+    loads adapters: the local engine, the local model server or vLLM)."""
+    from byosc.training.serving import AdapterServing
+
+    host = cast("AdapterHost", model)  # the chat models here all load adapters
+    return AdapterServing(host, registry, artifacts, settings.data_path / "adapters-fetched")
 
 
 def open_dataset_store(settings: Settings, catalog: SqlCatalog) -> DatasetStore:

@@ -6,8 +6,9 @@ import shutil
 
 from byosc.domain import Course, SourceSpec
 from byosc.errors import NotFound
-from byosc.ports import Catalog, SearchIndex
+from byosc.ports import ArtifactStore, Catalog, DatasetStore, SearchIndex
 from byosc.settings import Settings
+from byosc.training.registry import SqlAdapterRegistry
 
 
 def check_source(spec: SourceSpec, settings: Settings) -> None:
@@ -25,11 +26,27 @@ def create_course(catalog: Catalog, settings: Settings, course: Course) -> Cours
     return catalog.create_course(course)
 
 
-def delete_course(catalog: Catalog, index: SearchIndex, settings: Settings, course_id: str) -> None:
-    """Vectors, then rows (jobs go with the course), then the uploaded files."""
+def delete_course(
+    catalog: Catalog,
+    index: SearchIndex,
+    settings: Settings,
+    course_id: str,
+    *,
+    datasets: DatasetStore | None = None,
+    adapters: tuple[SqlAdapterRegistry, ArtifactStore] | None = None,
+) -> None:
+    """Vectors, dataset versions, adapters and their artifacts, then rows (jobs go with the
+    course), then the uploaded files. Safe to repeat after a failure part-way."""
     if catalog.get_course(course_id) is None:
         raise NotFound(f"course {course_id} does not exist")
     index.delete_course(course_id)
+    if datasets is not None:
+        datasets.delete_course(course_id)
+    if adapters is not None:
+        registry, artifacts = adapters
+        for record in registry.list(course_id):
+            artifacts.delete(record.uri)
+        registry.delete_course(course_id)
     catalog.delete_course(course_id)
     from byosc.sources import upload_dir
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field, computed_field, model_validator
 
@@ -232,6 +232,11 @@ class JobProgress(BaseModel):
     total: int = 0
     failed: int = 0
     step: str = ""
+    figures: dict[str, float] = Field(
+        default_factory=dict,
+        description="Latest figures of a job without items; a training job's step, total_steps, "
+        "loss, tokens_per_s and eta_s.",
+    )
 
 
 class ChangeCounts(BaseModel):
@@ -242,12 +247,17 @@ class ChangeCounts(BaseModel):
 
 
 class Job(BaseModel):
-    """A job on one course (a refresh, a dataset generation), as users watch it."""
+    """A job on one course (a refresh, a dataset generation, a training), as users watch it."""
 
     id: str
     course_id: str
     kind: JobKind = "refresh"
     state: JobState = "queued"
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description="What the job was asked for (a training job's dataset version and "
+        "hyperparameters).",
+    )
     progress: JobProgress = Field(default_factory=JobProgress)
     changes: ChangeCounts = Field(default_factory=ChangeCounts)
     attempts: int = 0

@@ -36,3 +36,11 @@ class SourceRefused(ByoscError):
 
 class SourceUnavailable(ByoscError):
     """A source that did not answer after retries; the same request may work later."""
+
+
+class TrainingCancelled(ByoscError):
+    """The training job was asked to stop; its checkpoint lets a later run resume it."""
+
+    def __init__(self, step: int) -> None:
+        super().__init__(f"training stopped after step {step}; a later run resumes from there")
+        self.step = step

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Protocol
 
 from pydantic import BaseModel
@@ -117,6 +118,8 @@ class JobQueue(Protocol):
 
     def enqueue_dataset(self, job_id: str) -> None: ...
 
+    def enqueue_train(self, job_id: str) -> None: ...
+
 
 class Completion(BaseModel):
     text: str
@@ -162,3 +165,28 @@ class DatasetStore(Protocol):
     ) -> list[InstructionPair]: ...
 
     def delete_course(self, course_id: str) -> None: ...
+
+
+class ArtifactStore(Protocol):
+    """Adapter directories by key (e.g. `cs140/cs140-v3`), addressed afterwards by URI."""
+
+    def put_dir(self, key: str, local_dir: Path) -> str:
+        """Stores a copy of `local_dir` under `key`; returns its URI."""
+        ...
+
+    def fetch_dir(self, uri: str, dest_dir: Path) -> Path:
+        """A local directory with the artifact's files, under `dest_dir` when it must be
+        downloaded; the model server reads the adapter from there."""
+        ...
+
+    def delete(self, uri: str) -> None: ...
+
+
+class AdapterHost(Protocol):
+    """A model server that loads LoRA adapters at run time (vLLM, the local engine)."""
+
+    def models(self) -> list[str]: ...
+
+    def load_adapter(self, name: str, path: Path | str) -> None: ...
+
+    def unload_adapter(self, name: str) -> None: ...

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from byosc.domain import SearchMode
 from byosc.instructions.settings import InstructionSettings
+from byosc.training.settings import TrainingSettings
 
 BASE_MODEL_NAME = "smollm2-135m-instruct"
 
@@ -217,6 +218,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = LlmSettings()
     instructions: InstructionSettings = InstructionSettings()
     datasets: DatasetSettings = DatasetSettings()
+    training: TrainingSettings = TrainingSettings()
     chunking: ChunkSettings = ChunkSettings()
     rag: RagSettings = RagSettings()
     services: ServiceUrls = ServiceUrls()

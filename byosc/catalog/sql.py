@@ -44,7 +44,10 @@ documents = sa.Table(
 )
 
 # Columns added after the first release: databases created before them gain them on start.
-_ADDED_COLUMNS = {"documents": ("source_id", "source_checksum")}
+_ADDED_COLUMNS = {
+    "documents": ("source_id", "source_checksum"),
+    "jobs": ("params", "figures"),
+}
 
 
 def _engine(url: str) -> sa.Engine:
@@ -62,9 +65,12 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def _add_missing_columns(engine: sa.Engine) -> None:
+def add_missing_columns(engine: sa.Engine) -> None:
+    """Adds the columns of _ADDED_COLUMNS a table created by an older release lacks."""
     inspector = sa.inspect(engine)
     for table_name, names in _ADDED_COLUMNS.items():
+        if table_name not in metadata.tables or not inspector.has_table(table_name):
+            continue  # its module is not imported here; it migrates when it is
         present = {c["name"] for c in inspector.get_columns(table_name)}
         table = metadata.tables[table_name]
         with engine.begin() as conn:
@@ -79,7 +85,7 @@ def open_engine(url: str) -> sa.Engine:
     """An engine on `url` with every table of the metadata DB created and up to date."""
     engine = _engine(url)
     metadata.create_all(engine)
-    _add_missing_columns(engine)
+    add_missing_columns(engine)
     return engine
 
 

@@ -17,6 +17,8 @@ from byosc.cli.jobs_cmd import refresh, worker
 from byosc.cli.models_cmd import app as models_app
 from byosc.cli.quiz_cmd import quiz
 from byosc.cli.runtime import Runtime
+from byosc.cli.train_cmd import app as adapters_app
+from byosc.cli.train_cmd import train
 from byosc.courses import create_course, delete_course
 from byosc.domain import ChatMessage, ChatRequest, Course, SourceSpec
 from byosc.errors import ByoscError
@@ -28,9 +30,11 @@ app.add_typer(courses_app, name="courses")
 app.add_typer(models_app, name="models")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
+app.add_typer(adapters_app, name="adapters")
 app.command()(refresh)
 app.command()(worker)
 app.command()(quiz)
+app.command()(train)
 
 
 @app.callback()
@@ -104,7 +108,14 @@ def courses_list(as_json: JsonFlag = False) -> None:
 def courses_delete(course_id: str) -> None:
     with Runtime() as rt:
         try:
-            delete_course(rt.catalog, rt.index, rt.settings, course_id)
+            delete_course(
+                rt.catalog,
+                rt.index,
+                rt.settings,
+                course_id,
+                datasets=rt.datasets,
+                adapters=(rt.adapter_registry, rt.artifacts),
+            )
         except ByoscError as exc:
             raise _fail(exc) from exc
     typer.echo(f"deleted course {course_id}")

@@ -27,8 +27,10 @@ def watch_job(
         task = bar.add_task("queued", total=None)
         while True:
             job = _read(jobs, job_id)
-            total = job.progress.total or None
-            bar.update(task, total=total, completed=job.progress.done, description=_step(jobs, job))
+            figures = job.progress.figures  # a training job counts steps, not documents
+            total = job.progress.total or figures.get("total_steps") or None
+            done = job.progress.done or figures.get("step", 0)
+            bar.update(task, total=total, completed=done, description=_step(jobs, job))
             if job.finished:
                 return _read(jobs, job_id, items=True)
             if not alive():

@@ -8,9 +8,8 @@ from __future__ import annotations
 from functools import cached_property
 
 from byosc.adapters import Adapters
-from byosc.bootstrap import open_chat_model, open_rag_chat
+from byosc.bootstrap import open_rag_chat
 from byosc.ingest import Ingestor
-from byosc.ports import ChatModel
 from byosc.rag.chat import RagChat
 from byosc.settings import Settings
 
@@ -27,13 +26,16 @@ class Runtime(Adapters):
         super().__init__(settings)
 
     @cached_property
-    def model(self) -> ChatModel:
-        return open_chat_model(self.settings)
-
-    @cached_property
     def ingestor(self) -> Ingestor:
         return Ingestor(self.pipeline)
 
     @cached_property
     def chat(self) -> RagChat:
-        return open_rag_chat(self.settings, self.catalog, self.embedder, self.index, self.model)
+        return open_rag_chat(
+            self.settings,
+            self.catalog,
+            self.embedder,
+            self.index,
+            self.model,
+            adapter_for=self.adapter_serving.model_for,
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Any
 
 from byosc.domain import Job, JobKind
 from byosc.errors import NotFound
@@ -29,10 +30,12 @@ def start_job(
     course_id: str,
     kind: JobKind,
     enqueue: Callable[[str], None],
+    params: dict[str, Any] | None = None,
 ) -> tuple[Job, bool]:
-    """The course's active job of this kind, or a new one handed to `enqueue`."""
+    """The course's active job of this kind, or a new one with `params` handed to `enqueue`."""
     # A job silent for longer than the broker's redelivery delay will not resume by itself.
-    job, created = jobs.start_job(course_id, kind, settings.queue.visibility_timeout_s)
+    stale_after_s = settings.queue.visibility_timeout_s
+    job, created = jobs.start_job(course_id, kind, stale_after_s, params)
     if created:
         try:
             enqueue(job.id)

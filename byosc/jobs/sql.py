@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from byosc.catalog.sql import metadata
+from byosc.catalog.sql import add_missing_columns, metadata
 from byosc.domain import ACTIVE_JOB_STATES, ItemState, Job, JobItem, JobKind, utcnow
 from byosc.errors import NotFound
 from byosc.jobs.items import ItemUpdates, complete_if_done
@@ -28,12 +28,20 @@ class SqlJobStore(ItemUpdates):
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
         metadata.create_all(engine)
+        add_missing_columns(engine)
 
     def start_refresh(self, course_id: str, stale_after_s: float) -> tuple[Job, bool]:
         return self.start_job(course_id, "refresh", stale_after_s)
 
-    def start_job(self, course_id: str, kind: JobKind, stale_after_s: float) -> tuple[Job, bool]:
-        """The course's active job of this kind, or a new queued one; True when it is new.
+    def start_job(
+        self,
+        course_id: str,
+        kind: JobKind,
+        stale_after_s: float,
+        params: dict[str, Any] | None = None,
+    ) -> tuple[Job, bool]:
+        """The course's active job of this kind, or a new queued one with `params`; True when
+        it is new (a running job keeps the params it was started with).
 
         An active job with no progress for `stale_after_s` is failed and replaced: its
         messages were lost (a crash on a broker that cannot redeliver)."""
@@ -44,7 +52,7 @@ class SqlJobStore(ItemUpdates):
             if active is not None:
                 self.fail_job(active.id, f"stalled: no progress for {stale_after_s:.0f} s")
             try:
-                return self._insert(course_id, kind), True
+                return self._insert(course_id, kind, params or {}), True
             except sa.exc.IntegrityError as exc:
                 if "foreign key" in str(exc).lower():
                     raise NotFound(f"course {course_id} does not exist") from exc
@@ -122,13 +130,17 @@ class SqlJobStore(ItemUpdates):
                 )
             )
 
-    def set_step(self, job_id: str, step: str) -> None:
-        """Progress of a job without items, as a line users can read."""
+    def set_step(self, job_id: str, step: str, figures: dict[str, float] | None = None) -> None:
+        """Progress of a job without items, as a line users can read and, when given, the
+        figures behind it."""
+        values: dict[str, Any] = {"step": step, "updated_at": utcnow()}
+        if figures is not None:
+            values["figures"] = json.dumps(figures)
         with self.engine.begin() as conn:
             conn.execute(
                 jobs.update()
                 .where(jobs.c.id == job_id, jobs.c.state.in_(ACTIVE_JOB_STATES))
-                .values(step=step, updated_at=utcnow())
+                .values(**values)
             )
 
     def succeed(self, job_id: str, step: str) -> None:
@@ -177,7 +189,7 @@ class SqlJobStore(ItemUpdates):
             row = conn.execute(query).first()
         return job_model(row, [], []) if row else None
 
-    def _insert(self, course_id: str, kind: JobKind) -> Job:
+    def _insert(self, course_id: str, kind: JobKind, params: dict[str, Any]) -> Job:
         now = utcnow()
         job = Job(id=uuid.uuid4().hex, course_id=course_id, kind=kind, created_at=now)
         with self.engine.begin() as conn:
@@ -193,6 +205,7 @@ class SqlJobStore(ItemUpdates):
                     done=0,
                     failed=0,
                     attempts=0,
+                    params=json.dumps(params),
                     created_at=now,
                     updated_at=now,
                 )

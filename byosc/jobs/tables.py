@@ -43,6 +43,8 @@ jobs = sa.Table(
     sa.Column("failed", sa.Integer, nullable=False, default=0),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("error", sa.Text, nullable=True),
+    sa.Column("params", sa.Text, nullable=True),  # JSON: what the job was asked for
+    sa.Column("figures", sa.Text, nullable=True),  # JSON: its latest progress figures
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("started_at", UtcDateTime(), nullable=True),
     sa.Column("finished_at", UtcDateTime(), nullable=True),
@@ -91,7 +93,9 @@ def item_model(row: sa.Row[Any]) -> JobItem:
 
 def job_model(row: sa.Row[Any], outcomes: list[tuple[str, str, int]], items: list[JobItem]) -> Job:
     data = row._asdict()
+    data["params"] = json.loads(data["params"] or "{}")
     progress = {k: data[k] for k in ("done", "total", "failed", "step")}
+    progress["figures"] = json.loads(data["figures"] or "{}")
     changes = change_counts(outcomes)
     return Job.model_validate({**data, "progress": progress, "changes": changes, "items": items})
 

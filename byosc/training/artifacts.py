@@ -6,28 +6,14 @@ from __future__ import annotations
 import shutil
 import uuid
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlparse
 
 from byosc.errors import AlreadyExists, ByoscError, NotFound
 
 if TYPE_CHECKING:
+    from byosc.ports import ArtifactStore
     from byosc.training.settings import TrainingSettings
-
-
-class ArtifactStore(Protocol):
-    """Adapter directories by key (e.g. `cs140/cs140-v3`), addressed afterwards by URI."""
-
-    def put_dir(self, key: str, local_dir: Path) -> str:
-        """Stores a copy of `local_dir` under `key`; returns its URI."""
-        ...
-
-    def fetch_dir(self, uri: str, dest_dir: Path) -> Path:
-        """A local directory with the artifact's files, under `dest_dir` when it must be
-        downloaded; the model server reads the adapter from there."""
-        ...
-
-    def delete(self, uri: str) -> None: ...
 
 
 def check_key(key: str) -> PurePosixPath:
@@ -145,7 +131,7 @@ class S3ArtifactStore:
         return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
-def open_artifact_store(training: TrainingSettings, data_path: Path) -> ArtifactStore:
+def artifact_store(training: TrainingSettings, data_path: Path) -> ArtifactStore:
     if training.artifact_store == "local":
         return LocalArtifactStore(training.artifacts_path(data_path))
     import boto3

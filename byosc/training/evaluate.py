@@ -16,6 +16,7 @@ import torch
 
 from byosc.datasets.export import ChatRecord, to_chat_records
 from byosc.domain import SLIDE_DECK, ChatMessage, Chunk, ScoredChunk
+from byosc.errors import ByoscError
 from byosc.instructions.models import InstructionPair
 from byosc.llm.chat_template import ChatMessages, format_chat
 from byosc.ports import Embedder
@@ -45,7 +46,7 @@ def evaluate_adapter(
 
     chosen = held_out(pairs, settings.max_pairs)
     if not chosen:
-        raise ValueError("no held-out (test or validation) pairs to evaluate on")
+        raise ByoscError("no held-out (test or validation) pairs to evaluate the adapter on")
     contexts = [chunk_text(pair) for pair in chosen]
     tokenizer = AutoTokenizer.from_pretrained(base_dir, local_files_only=True)
     on_gpu = torch.cuda.is_available()

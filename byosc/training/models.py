@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from byosc.domain import utcnow
 
@@ -15,6 +15,8 @@ ALL_PROJECTIONS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj
 
 
 class Hyperparameters(BaseModel):
+    model_config = ConfigDict(extra="forbid")  # a misspelt name is an error, not a default
+
     rank: int = Field(default=8, ge=1, le=256, description="LoRA rank r.")
     alpha: int = Field(default=16, ge=1, description="LoRA alpha (scale = alpha / r).")
     dropout: float = Field(default=0.05, ge=0, lt=1, description="LoRA dropout.")

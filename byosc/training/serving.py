@@ -10,25 +10,14 @@ import logging
 import time
 from contextlib import suppress
 from pathlib import Path
-from typing import Protocol
 
 from byosc.errors import AlreadyExists, ByoscError, ModelUnavailable, NotFound
 from byosc.llm.adapters import AdapterRejected
-from byosc.training.artifacts import ArtifactStore
+from byosc.ports import AdapterHost, ArtifactStore
 from byosc.training.models import AdapterRecord
 from byosc.training.registry import SqlAdapterRegistry, check_promotable
 
 log = logging.getLogger(__name__)
-
-
-class AdapterHost(Protocol):
-    """A model server that loads LoRA adapters at run time (vLLM, the local engine)."""
-
-    def models(self) -> list[str]: ...
-
-    def load_adapter(self, name: str, path: Path | str) -> None: ...
-
-    def unload_adapter(self, name: str) -> None: ...
 
 
 class AdapterServing:
@@ -85,6 +74,15 @@ class AdapterServing:
         if previous is not None:
             self._unload_unless_active(previous)
         return active, previous
+
+    def promote_or_defer(self, name: str, *, force: bool = False) -> AdapterRecord:
+        """`promote`, or with the model server down, the adapter recorded as active all the
+        same: inference loads it on the course's next chat (`model_for`)."""
+        try:
+            return self.promote(name, force=force)[0]
+        except ModelUnavailable as exc:
+            log.warning("model server unavailable, %s is loaded on first use: %s", name, exc)
+            return self.registry.promote(name, force=force)[0]
 
     def rollback(self, course_id: str) -> tuple[AdapterRecord, AdapterRecord]:
         """Loads the adapter the active one replaced, makes it active again, then unloads the

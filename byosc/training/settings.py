@@ -45,6 +45,16 @@ class TrainingSettings(BaseModel):
     hyperparameters: Hyperparameters = Field(
         default_factory=Hyperparameters, description="Defaults for jobs that name none."
     )
+    base_model_dir: Path | None = Field(
+        default=None,
+        description="The base model's weights (Hugging Face layout), the very ones the model "
+        "server serves as llm.model; None: the bundled model.",
+    )
+    with_context: bool = Field(
+        default=True,
+        description="Train on prompts laid out as /chat sends them, with the pair's source "
+        "chunk as source [1]; false: the question alone.",
+    )
     eval: EvalSettings = Field(
         default_factory=EvalSettings, description="Evaluation and promotion rule."
     )
@@ -76,6 +86,10 @@ class TrainingSettings(BaseModel):
         if self.artifact_store == "s3" and not self.s3_bucket:
             raise ValueError("artifact_store s3 needs training.s3_bucket")
         return self
+
+    def checkpoints_path(self, data_path: Path) -> Path:
+        """Where training jobs keep their checkpoints until they finish."""
+        return data_path / "training"
 
     def artifacts_path(self, data_path: Path) -> Path:
         """The local artifact directory, given the settings' data directory."""

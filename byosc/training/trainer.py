@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from transformers import AutoTokenizer, get_linear_schedule_with_warmup
 
-from byosc.errors import ByoscError
+from byosc.errors import ByoscError, TrainingCancelled
 from byosc.training.checkpoints import TrainingState, restore_latest, save_checkpoint
 from byosc.training.data import (
     IGNORE_INDEX,
@@ -36,14 +36,6 @@ from byosc.training.lora_model import build_lora_model
 from byosc.training.models import Hyperparameters, TrainProgress, TrainResult
 
 MAX_GRAD_NORM = 1.0
-
-
-class TrainingCancelled(ByoscError):
-    """The job was asked to stop; its checkpoint lets a later call resume it."""
-
-    def __init__(self, step: int) -> None:
-        super().__init__(f"training stopped after step {step}; a later run resumes from there")
-        self.step = step
 
 
 def train_lora(

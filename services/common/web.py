@@ -27,6 +27,8 @@ from byosc.errors import (
     SourceUnavailable,
 )
 from byosc.jobs.retry import TransientError
+from byosc.llm.adapters import AdapterRejected
+from byosc.training.registry import InvalidTransition
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,8 @@ _STATUS: list[tuple[type[ByoscError], int]] = [
     (TransientError, 503),
     (ModelUnavailable, 503),
     (ModelsMissing, 503),
+    (InvalidTransition, 409),  # e.g. promoting an adapter that failed its evaluation
+    (AdapterRejected, 502),  # the model server refused the adapter
 ]
 
 

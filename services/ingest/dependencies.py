@@ -10,18 +10,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 
 from byosc.bootstrap import (
+    open_artifact_store,
     open_catalog,
     open_dataset_store,
     open_embedder,
     open_job_store,
     open_search_index,
 )
-from byosc.jobs.sql import SqlJobStore
-from byosc.ports import Catalog, DatasetStore, JobQueue, SearchIndex
+from byosc.ports import ArtifactStore, DatasetStore, SearchIndex
 from byosc.settings import Settings
+from byosc.training.registry import SqlAdapterRegistry
+from services.common.state import CatalogDep, JobsDep, QueueDep, SettingsDep, from_state
 from services.ingest.queue import CeleryJobQueue
 from services.ingest.worker import create_celery
 
@@ -39,6 +41,7 @@ def lifespan(settings: Settings):
         app.state.index = index
         app.state.queue = queue
         app.state.datasets = open_dataset_store(settings, catalog)
+        app.state.adapters = (SqlAdapterRegistry(catalog.engine), open_artifact_store(settings))
         try:
             yield
         finally:
@@ -49,33 +52,18 @@ def lifespan(settings: Settings):
     return _lifespan
 
 
-def _catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
-
-
-def _jobs(request: Request) -> SqlJobStore:
-    return request.app.state.jobs
-
-
-def _queue(request: Request) -> JobQueue:
-    return request.app.state.queue
-
-
-def _index(request: Request) -> SearchIndex:
-    return request.app.state.index
-
-
-def _datasets(request: Request) -> DatasetStore:
-    return request.app.state.datasets
-
-
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-CatalogDep = Annotated[Catalog, Depends(_catalog)]
-JobsDep = Annotated[SqlJobStore, Depends(_jobs)]
-QueueDep = Annotated[JobQueue, Depends(_queue)]
-IndexDep = Annotated[SearchIndex, Depends(_index)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
-DatasetsDep = Annotated[DatasetStore, Depends(_datasets)]
+IndexDep = Annotated[SearchIndex, Depends(from_state("index"))]
+DatasetsDep = Annotated[DatasetStore, Depends(from_state("datasets"))]
+# The course's adapters and their artifacts: removed with the course.
+AdaptersDep = Annotated[tuple[SqlAdapterRegistry, ArtifactStore], Depends(from_state("adapters"))]
+# Routes import the shared dependencies from here too.
+__all__ = [
+    "AdaptersDep",
+    "CatalogDep",
+    "DatasetsDep",
+    "IndexDep",
+    "JobsDep",
+    "QueueDep",
+    "SettingsDep",
+    "lifespan",
+]

@@ -7,6 +7,7 @@ from celery import Celery
 REFRESH_COURSE = "ingest.refresh_course"
 PROCESS_DOCUMENT = "ingest.process_document"
 GENERATE_DATASET = "instructions.generate_dataset"
+TRAIN_ADAPTER = "trainer.train_adapter"
 
 
 class CeleryJobQueue:
@@ -18,6 +19,9 @@ class CeleryJobQueue:
 
     def enqueue_dataset(self, job_id: str) -> None:
         self.app.send_task(GENERATE_DATASET, args=[job_id], queue="llm")
+
+    def enqueue_train(self, job_id: str) -> None:
+        self.app.send_task(TRAIN_ADAPTER, args=[job_id], queue="gpu")
 
     def close(self) -> None:
         self.app.close()

@@ -12,7 +12,15 @@ from byosc.domain import Course, Document, FileError, Job, SourceSpec
 from byosc.errors import NotFound
 from byosc.jobs.control import request_refresh, wait_for_job
 from byosc.uploads import save_uploads
-from services.ingest.dependencies import CatalogDep, IndexDep, JobsDep, QueueDep, SettingsDep
+from services.ingest.dependencies import (
+    AdaptersDep,
+    CatalogDep,
+    DatasetsDep,
+    IndexDep,
+    JobsDep,
+    QueueDep,
+    SettingsDep,
+)
 
 router = APIRouter(tags=["courses"])
 
@@ -54,9 +62,17 @@ def get_course(course_id: str, catalog: CatalogDep) -> Course:
 
 @router.delete("/courses/{course_id}", status_code=204)
 def delete_course(
-    course_id: str, catalog: CatalogDep, index: IndexDep, settings: SettingsDep
+    course_id: str,
+    catalog: CatalogDep,
+    index: IndexDep,
+    settings: SettingsDep,
+    datasets: DatasetsDep,
+    adapters: AdaptersDep,
 ) -> Response:
-    delete_course_everywhere(catalog, index, settings, course_id)
+    """The course with its documents, index, jobs, dataset versions and adapters."""
+    delete_course_everywhere(
+        catalog, index, settings, course_id, datasets=datasets, adapters=adapters
+    )
     return Response(status_code=204)
 
 

@@ -1,8 +1,9 @@
 """The ingest Celery app, built from settings, and the worker that runs its tasks.
 
-Production: a Redis broker (`queue.broker_url`), queues `cpu` (documents) and `gpu`
-(recordings). Embedded: kombu's filesystem transport in the data directory and results in
-SQLite, so a real worker process runs the same tasks with no server.
+Production: a Redis broker (`queue.broker_url`), queues `cpu` (documents), `gpu`
+(recordings, adapter training) and `llm` (instruction sets). Embedded: kombu's filesystem
+transport in the data directory and results in SQLite, so a real worker process runs the
+same tasks with no server.
 
 `python -m services.ingest.worker` (or `byosc worker`) runs one worker.
 """
@@ -19,7 +20,7 @@ from celery import Celery, signals
 from byosc.settings import Settings
 from services.ingest.context import WorkerContext
 from services.ingest.presence import hold_presence
-from services.ingest.queue import GENERATE_DATASET, PROCESS_DOCUMENT, REFRESH_COURSE
+from services.ingest.queue import GENERATE_DATASET, PROCESS_DOCUMENT, REFRESH_COURSE, TRAIN_ADAPTER
 
 # Backstop for Celery's own retry count; the attempt counter in the DB decides first.
 DEFAULT_MAX_RETRIES = 5
@@ -29,7 +30,9 @@ class IngestCelery(Celery):
     """A Celery app that carries its settings and a per-process WorkerContext."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__("byosc-ingest", include=["services.ingest.tasks"])
+        super().__init__(
+            "byosc-ingest", include=["services.ingest.tasks", "services.trainer.tasks"]
+        )
         self.settings = settings
         self._context: WorkerContext | None = None
         self._context_pid = 0
@@ -93,6 +96,7 @@ def create_celery(settings: Settings) -> IngestCelery:
             REFRESH_COURSE: {"queue": "cpu"},
             PROCESS_DOCUMENT: {"queue": "cpu"},
             GENERATE_DATASET: {"queue": "llm"},
+            TRAIN_ADAPTER: {"queue": "gpu"},
         },
         task_acks_late=True,
         task_reject_on_worker_lost=True,

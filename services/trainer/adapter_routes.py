@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from byosc.errors import NotFound
-from byosc.llm.adapters import AdapterRejected
 from byosc.ports import Catalog
 from byosc.training.models import AdapterRecord
-from byosc.training.registry import InvalidTransition
 from services.trainer.dependencies import CatalogDep, RegistryDep, ServingDep
 
 router = APIRouter(tags=["adapters"])
@@ -56,17 +53,6 @@ def rollback_adapter(course_id: str, catalog: CatalogDep, serving: ServingDep) -
     _check_course(catalog, course_id)
     restored, demoted = serving.rollback(course_id)
     return AdapterChange(active=restored, replaced=demoted)
-
-
-def install_adapter_errors(app: FastAPI) -> None:
-    async def conflict(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=409)
-
-    async def refused(_request: Request, exc: Exception) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=502)
-
-    app.add_exception_handler(InvalidTransition, conflict)
-    app.add_exception_handler(AdapterRejected, refused)
 
 
 def _check_course(catalog: Catalog, course_id: str) -> None:

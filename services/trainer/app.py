@@ -1,4 +1,4 @@
-"""Trainer service: the adapter registry, promotion and rollback (training jobs land next)."""
+"""Trainer service: training jobs, the adapter registry, promotion and rollback."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from fastapi import FastAPI
 
 from byosc.settings import Settings
 from services.common.web import install_common
-from services.trainer.adapter_routes import install_adapter_errors
 from services.trainer.adapter_routes import router as adapter_router
 from services.trainer.dependencies import lifespan
+from services.trainer.train_routes import router as train_router
 
 
 async def _ready(app: FastAPI) -> dict[str, str]:
@@ -23,6 +23,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="BYOSC trainer", lifespan=lifespan(settings))
     install_common(app, "trainer", _ready)
-    install_adapter_errors(app)
+    app.include_router(train_router)
     app.include_router(adapter_router)
     return app

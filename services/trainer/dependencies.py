@@ -1,5 +1,6 @@
 """Composition root of the trainer service: the adapter registry in the metadata DB, the
-artifact store, and the model server the active adapters are loaded into."""
+artifact store, the model server the active adapters are loaded into, and the job queue
+that training jobs go on (a worker consuming `gpu` runs them)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,20 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 
-from byosc.bootstrap import open_catalog
-from byosc.ports import Catalog
+from byosc.bootstrap import (
+    open_adapter_serving,
+    open_artifact_store,
+    open_catalog,
+    open_job_store,
+)
 from byosc.settings import Settings
-from byosc.training.artifacts import open_artifact_store
 from byosc.training.registry import SqlAdapterRegistry
 from byosc.training.serving import AdapterServing
-from byosc.training.settings import TrainingSettings
+from services.common.state import CatalogDep, JobsDep, QueueDep, SettingsDep, from_state
+from services.ingest.queue import CeleryJobQueue
+from services.ingest.worker import create_celery
 
 
 def lifespan(settings: Settings):
@@ -25,35 +31,34 @@ def lifespan(settings: Settings):
 
         catalog = open_catalog(settings)
         registry = SqlAdapterRegistry(catalog.engine)
-        training: TrainingSettings = getattr(settings, "training", None) or TrainingSettings()
-        artifacts = open_artifact_store(training, settings.data_path)
         model = OpenAIChatModel(settings.llm)
+        queue = CeleryJobQueue(create_celery(settings))
         app.state.settings = settings
         app.state.catalog = catalog
+        app.state.jobs = open_job_store(catalog)
+        app.state.queue = queue
         app.state.registry = registry
-        fetched = settings.data_path / "adapters-fetched"
-        app.state.serving = AdapterServing(model, registry, artifacts, fetched)
+        artifacts = open_artifact_store(settings)
+        app.state.serving = open_adapter_serving(settings, model, registry, artifacts)
         try:
             yield
         finally:
+            queue.close()
             model.close()
             catalog.close()
 
     return _lifespan
 
 
-def _catalog(request: Request) -> Catalog:
-    return request.app.state.catalog
-
-
-def _registry(request: Request) -> SqlAdapterRegistry:
-    return request.app.state.registry
-
-
-def _serving(request: Request) -> AdapterServing:
-    return request.app.state.serving
-
-
-CatalogDep = Annotated[Catalog, Depends(_catalog)]
-RegistryDep = Annotated[SqlAdapterRegistry, Depends(_registry)]
-ServingDep = Annotated[AdapterServing, Depends(_serving)]
+RegistryDep = Annotated[SqlAdapterRegistry, Depends(from_state("registry"))]
+ServingDep = Annotated[AdapterServing, Depends(from_state("serving"))]
+# Routes import the shared dependencies from here too.
+__all__ = [
+    "CatalogDep",
+    "JobsDep",
+    "QueueDep",
+    "RegistryDep",
+    "ServingDep",
+    "SettingsDep",
+    "lifespan",
+]

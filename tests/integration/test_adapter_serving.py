@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from byosc.catalog.sql import open_engine
+from byosc.cli.runtime import Runtime
 from byosc.domain import Course
 from byosc.llm.adapters import AdapterRejected
 from byosc.llm.openai_chat import OpenAIChatModel
@@ -19,6 +20,7 @@ from byosc.training.artifacts import LocalArtifactStore
 from byosc.training.models import AdapterRecord, EvalReport, Hyperparameters, ModelScores
 from byosc.training.registry import SqlAdapterRegistry
 from byosc.training.serving import AdapterServing
+from services.inference.app import create_app as create_inference_app
 from services.trainer.app import create_app
 from tests.support.lora import make_foreign_adapter
 
@@ -195,3 +197,54 @@ def test_the_trainer_routes_promote_roll_back_and_refuse_with_clear_statuses(
     assert model.models() == [BASE_MODEL_NAME, a.name]
     states = {r["name"]: r["state"] for r in trainer.get(f"{base}/adapters").json()}
     assert states == {a.name: "active", b.name: "retired", other.name: "candidate"}
+
+
+MATERIAL = Path(__file__).parents[2] / "examples" / "sample-course" / "material"
+QUESTION = "What is a process control block?"
+
+
+@pytest.fixture
+def services(
+    tmp_path: Path, byosc_home: Path, modelserver_url: str, model: OpenAIChatModel, course: str
+) -> Iterator[tuple[TestClient, TestClient]]:
+    """The trainer and the inference service on one data directory and one model server."""
+    settings = Settings(
+        home=byosc_home, data_dir=tmp_path / "data", llm=LlmSettings(base_url=modelserver_url)
+    )
+    with Runtime(settings) as rt:
+        rt.catalog.create_course(Course(id=course, name="Operating Systems"))
+        lecture = MATERIAL / "01-processes-and-threads.md"
+        rt.ingestor.ingest(course, [(lecture.name, lecture.read_bytes())])
+    with (
+        TestClient(create_app(settings)) as trainer,
+        TestClient(create_inference_app(settings)) as inference,
+    ):
+        yield trainer, inference
+    _unload_all(model)
+
+
+def _chat_model(inference: TestClient, course: str, **extra: object) -> str:
+    messages = [{"role": "user", "content": QUESTION}]
+    body = {"course_id": course, "messages": messages, "max_tokens": 8, **extra}
+    response = inference.post("/chat", json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["citations"]
+    return str(response.json()["model"])
+
+
+def test_chat_answers_with_the_promoted_adapter_and_with_the_previous_one_after_rollback(
+    services: tuple[TestClient, TestClient], adapters: Adapters, course: str
+) -> None:
+    trainer, inference = services
+    serving: AdapterServing = trainer.app.state.serving  # type: ignore[attr-defined]
+    a = _register(serving, course, 1, adapters["course-a"])
+    b = _register(serving, course, 2, adapters["course-b"])
+    assert _chat_model(inference, course) == BASE_MODEL_NAME
+
+    for name in (a.name, b.name):
+        assert trainer.post(f"/courses/{course}/adapters/{name}/promote").status_code == 200
+        assert _chat_model(inference, course) == name
+    assert _chat_model(inference, course, use_adapter=False) == BASE_MODEL_NAME
+
+    assert trainer.post(f"/courses/{course}/rollback").status_code == 200
+    assert _chat_model(inference, course) == a.name
