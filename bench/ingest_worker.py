@@ -106,13 +106,12 @@ class WorkerRuns:
     """Refresh jobs on a real worker; each run indexes the files into a course of its own."""
 
     def __init__(self, settings: Settings) -> None:
-        from services.ingest.queue import CeleryJobQueue
-        from services.ingest.worker import create_celery
+        from services.common.jobqueue import open_job_queue
 
         self.settings = settings
         self.catalog = open_catalog(settings)
         self.jobs = open_job_store(self.catalog)
-        self.queue = CeleryJobQueue(create_celery(settings))
+        self.queue = open_job_queue(settings)
 
     def run(self, course_id: str, folder: Path) -> tuple[float, Job]:
         """Seconds from enqueue to the job's end, as the DB recorded it."""

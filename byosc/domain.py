@@ -205,6 +205,14 @@ ItemState = Literal["queued", "running", "succeeded", "skipped", "failed"]
 OPEN_ITEM_STATES: tuple[ItemState, ...] = ("queued", "running")
 
 
+class JobAccepted(BaseModel):
+    """The answer to a request that starts a job (202)."""
+
+    job_id: str
+    state: JobState
+    created: bool = Field(description="False: a job of this kind was already running; its ID.")
+
+
 class JobItem(BaseModel):
     """One document of a job: its progress, attempts, timings and, if it failed, why."""
 

@@ -28,9 +28,8 @@ def refresh(
     """Sync the course's index with its source through the job queue, showing progress.
 
     Exit code: 0 succeeded, 2 partial (some documents failed), 1 failed."""
+    from services.common.jobqueue import open_job_queue
     from services.ingest.embedded import EmbeddedWorker
-    from services.ingest.queue import CeleryJobQueue
-    from services.ingest.worker import create_celery
 
     settings = Settings()
     # Only the catalog and the job store are opened here: the worker owns the index.
@@ -39,7 +38,7 @@ def refresh(
             typer.secho(f"error: course {course} does not exist", fg="red", err=True)
             raise typer.Exit(code=1)
         with EmbeddedWorker(settings) as embedded:
-            queue = CeleryJobQueue(create_celery(settings))
+            queue = open_job_queue(settings)
             try:
                 job = _start_and_watch(rt, queue, course, embedded, as_json)
             except ByoscError as exc:

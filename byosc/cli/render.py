@@ -22,6 +22,8 @@ def where(c: Citation) -> str:
 
 def show_answer(response: ChatResponse) -> None:
     typer.echo(response.answer)
+    if response.covered:
+        typer.echo(f"(model: {response.model})")
     if response.citations:
         typer.echo("\nSources:")
     for c in response.citations:

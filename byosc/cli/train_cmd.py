@@ -43,9 +43,8 @@ def train(
 ) -> None:
     """Train a LoRA adapter on the course's dataset, evaluate it against the base model, and
     promote it if it passes. Exit code: 0 promoted, 2 trained but not promoted, 1 failed."""
+    from services.common.jobqueue import open_job_queue
     from services.ingest.embedded import EmbeddedWorker
-    from services.ingest.queue import CeleryJobQueue
-    from services.ingest.worker import create_celery
 
     given = {"max_steps": max_steps, "epochs": epochs, "rank": rank, "learning_rate": learning_rate}
     settings = Settings()
@@ -58,7 +57,7 @@ def train(
         if rt.catalog.get_course(course) is None:
             raise _fail(f"course {course} does not exist")
         with EmbeddedWorker(settings) as embedded:
-            queue = CeleryJobQueue(create_celery(settings))
+            queue = open_job_queue(settings)
             try:
                 job, created = start_job(
                     rt.jobs, settings, course, "train", queue.enqueue_train, params

@@ -36,3 +36,6 @@ class EngineChatModel:
 
     def unload_adapter(self, name: str) -> None:
         self.engine.unload_adapter(name)
+
+    def close(self) -> None:
+        self.engine.close()

@@ -89,7 +89,8 @@ def train_course_adapter(
     )
     number = parts.registry.next_version(course_id)  # one training job per course at a time
     name = f"{course_id}-v{number}"
-    uri = parts.artifacts.put_dir(f"{course_id}/{name}", workdir / "adapter")
+    # Keyed by the served name alone: vLLM's filesystem resolver finds <root>/<name>.
+    uri = parts.artifacts.put_dir(name, workdir / "adapter")
     record = parts.registry.add(
         AdapterRecord(
             name=name,

@@ -34,6 +34,7 @@ ROUTES: list[tuple[str, list[str], str, str]] = [
         "ingest",
         "A version as chat-format JSON lines",
     ),
+    ("/courses/{course_id}/train", ["POST"], "trainer", "Train, evaluate and promote an adapter"),
     ("/courses/{course_id}/adapters", ["GET"], "trainer", "The course's LoRA adapters"),
     (
         "/courses/{course_id}/adapters/{name}/promote",

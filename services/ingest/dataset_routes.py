@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 from fastapi import APIRouter, Query
@@ -9,6 +10,7 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
 from byosc.datasets.export import TRAINING_SYSTEM_PROMPT, to_chat_records
+from byosc.domain import JobAccepted
 from byosc.errors import NotFound
 from byosc.instructions.models import DatasetVersion, InstructionPair, Split
 from byosc.jobs.control import start_job
@@ -19,7 +21,6 @@ from services.ingest.dependencies import (
     QueueDep,
     SettingsDep,
 )
-from services.ingest.job_routes import RefreshAccepted as JobAccepted
 
 router = APIRouter(tags=["datasets"])
 SAMPLE = 10
@@ -76,8 +77,6 @@ def export_dataset(
 
 
 def _lines(records: list[dict[str, object]]) -> Iterator[str]:
-    import json
-
     for record in records:
         yield json.dumps(record, ensure_ascii=False) + "\n"
 

@@ -23,9 +23,8 @@ from byosc.bootstrap import (
 from byosc.ports import ArtifactStore, DatasetStore, SearchIndex
 from byosc.settings import Settings
 from byosc.training.registry import SqlAdapterRegistry
+from services.common.jobqueue import open_job_queue
 from services.common.state import CatalogDep, JobsDep, QueueDep, SettingsDep, from_state
-from services.ingest.queue import CeleryJobQueue
-from services.ingest.worker import create_celery
 
 
 def lifespan(settings: Settings):
@@ -34,7 +33,7 @@ def lifespan(settings: Settings):
         catalog = open_catalog(settings)
         embedder = open_embedder(settings)
         index = open_search_index(settings, embedder.dimension)
-        queue = CeleryJobQueue(create_celery(settings))
+        queue = open_job_queue(settings)
         app.state.settings = settings
         app.state.catalog = catalog
         app.state.jobs = open_job_store(catalog)

@@ -18,8 +18,8 @@ from types import TracebackType
 
 from byosc.errors import ByoscError
 from byosc.settings import Settings
+from services.common.jobqueue import uses_filesystem_broker
 from services.ingest.presence import worker_running
-from services.ingest.worker import uses_filesystem_broker
 
 START_TIMEOUT_S = 120.0
 STOP_TIMEOUT_S = 60.0

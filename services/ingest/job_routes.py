@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from pydantic import BaseModel
 
-from byosc.domain import Job, JobState
+from byosc.domain import Job, JobAccepted
 from byosc.errors import NotFound
 from byosc.jobs.control import request_refresh
 from services.ingest.dependencies import CatalogDep, JobsDep, QueueDep, SettingsDep
@@ -13,20 +12,14 @@ from services.ingest.dependencies import CatalogDep, JobsDep, QueueDep, Settings
 router = APIRouter(tags=["jobs"])
 
 
-class RefreshAccepted(BaseModel):
-    job_id: str
-    state: JobState
-    created: bool
-
-
 @router.post("/courses/{course_id}/refresh", status_code=202)
 def refresh_course(
     course_id: str, catalog: CatalogDep, jobs: JobsDep, queue: QueueDep, settings: SettingsDep
-) -> RefreshAccepted:
+) -> JobAccepted:
     """Brings the index in line with the course's source. While a refresh of the course is
     queued or running, returns that job instead of starting another."""
     job, created = request_refresh(catalog, jobs, queue, settings, course_id)
-    return RefreshAccepted(job_id=job.id, state=job.state, created=created)
+    return JobAccepted(job_id=job.id, state=job.state, created=created)
 
 
 @router.get("/jobs/{job_id}")

@@ -15,7 +15,7 @@ from celery import Task, shared_task
 from byosc.jobs.dataset import DatasetContext, chain_after_refresh, run_dataset_job
 from byosc.jobs.retry import TransientError
 from byosc.jobs.runner import JobContext, run_item, run_refresh
-from services.ingest.queue import GENERATE_DATASET, PROCESS_DOCUMENT, REFRESH_COURSE
+from services.common.jobqueue import GENERATE_DATASET, PROCESS_DOCUMENT, REFRESH_COURSE
 
 
 class _Context(JobContext, DatasetContext, Protocol):

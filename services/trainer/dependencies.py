@@ -19,9 +19,8 @@ from byosc.bootstrap import (
 from byosc.settings import Settings
 from byosc.training.registry import SqlAdapterRegistry
 from byosc.training.serving import AdapterServing
+from services.common.jobqueue import open_job_queue
 from services.common.state import CatalogDep, JobsDep, QueueDep, SettingsDep, from_state
-from services.ingest.queue import CeleryJobQueue
-from services.ingest.worker import create_celery
 
 
 def lifespan(settings: Settings):
@@ -32,7 +31,7 @@ def lifespan(settings: Settings):
         catalog = open_catalog(settings)
         registry = SqlAdapterRegistry(catalog.engine)
         model = OpenAIChatModel(settings.llm)
-        queue = CeleryJobQueue(create_celery(settings))
+        queue = open_job_queue(settings)
         app.state.settings = settings
         app.state.catalog = catalog
         app.state.jobs = open_job_store(catalog)

@@ -12,7 +12,7 @@ from typing import Protocol, cast
 from celery import Task, shared_task
 
 from byosc.jobs.training import TrainingContext, run_train_job
-from services.ingest.queue import TRAIN_ADAPTER
+from services.common.jobqueue import TRAIN_ADAPTER
 
 
 class _ContextApp(Protocol):

@@ -8,10 +8,10 @@ from typing import Any
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field, ValidationError
 
+from byosc.domain import JobAccepted
 from byosc.errors import NotFound
 from byosc.jobs.control import start_job
 from byosc.jobs.training import training_params
-from services.ingest.job_routes import RefreshAccepted as JobAccepted
 from services.trainer.dependencies import CatalogDep, JobsDep, QueueDep, SettingsDep
 
 router = APIRouter(tags=["training"])

@@ -244,3 +244,12 @@ def test_an_instruction_dataset_is_generated_listed_and_exported_through_the_gat
     assert [m["role"] for m in records[0]["messages"]] == ["system", "user", "assistant"]
     assert api.get(f"/courses/{course}/datasets/99").status_code == 404
     assert api.post("/courses/nope/datasets").status_code == 404
+
+
+def test_training_requests_reach_the_trainer_through_the_gateway(
+    api: httpx.Client, course: str
+) -> None:
+    bad = api.post(f"/courses/{course}/train", json={"hyperparameters": {"rank": 0}})
+    assert bad.status_code == 422 and "rank" in bad.text
+    assert api.post("/courses/nope/train", json={}).status_code == 404
+    assert api.get(f"/courses/{course}/adapters").json() == []

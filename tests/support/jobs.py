@@ -22,8 +22,7 @@ from byosc.domain import Course, Job, SourceSpec
 from byosc.jobs.control import request_refresh, wait_for_job
 from byosc.jobs.sql import SqlJobStore
 from byosc.settings import Settings
-from services.ingest.queue import CeleryJobQueue
-from services.ingest.worker import create_celery
+from services.common.jobqueue import CeleryJobQueue, open_job_queue
 from services.stack import DEFAULT_PORTS, Stack
 from tests.support.modelserver import free_port
 
@@ -100,7 +99,7 @@ def cluster(
     ports = {**DEFAULT_PORTS, "inference": free_port()} if with_inference else {}
     stack = Stack(data_dir=data_dir, ports=ports, extra_env=worker_env(settings, **(env or {})))
     catalog = open_catalog(settings)
-    queue_client = CeleryJobQueue(create_celery(settings))
+    queue_client = open_job_queue(settings)
     try:
         yield Cluster(stack, settings, catalog, open_job_store(catalog), queue_client)
     finally:

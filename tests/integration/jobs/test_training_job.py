@@ -154,3 +154,36 @@ def test_a_worker_killed_mid_training_is_replaced_and_the_job_resumes_from_its_c
     assert record.training is not None
     assert record.training.resumed_from_step is not None and record.training.resumed_from_step >= 2
     assert record.training.steps == 6 and len(record.training.losses) == 6
+
+
+def test_a_cancelled_training_stops_and_the_same_training_asked_again_resumes_it(
+    trainer: Cluster, registry: SqlAdapterRegistry
+) -> None:
+    hyperparameters = {"max_steps": 5, "learning_rate": 1e-4, "seed": 11}
+    job = _train(trainer, **hyperparameters)
+    trainer.wait_until(
+        lambda: trainer.jobs.get(job.id, items=False).progress.figures.get("step", 0) >= 1,  # type: ignore[union-attr]
+        timeout_s=180,
+    )
+    before = len(registry.list("os"))
+    assert trainer.jobs.cancel(job.id).state == "cancelled"
+    # The worker stops at a step boundary and registers nothing.
+    trainer.wait_until(
+        lambda: (
+            not any(
+                trainer.settings.training.checkpoints_path(trainer.settings.data_path).glob(
+                    f"{job.id}.lock"
+                )
+            )
+        ),
+        timeout_s=60,
+    )
+    cancelled = trainer.jobs.get(job.id, items=False)
+    assert cancelled is not None and cancelled.state == "cancelled"
+    assert len(registry.list("os")) == before
+
+    again, _ = _watch(trainer, _train(trainer, **hyperparameters).id)
+    assert again.state == "succeeded", again.error
+    record = _newest(registry)
+    assert record.training is not None and record.training.resumed_from_step is not None
+    assert record.training.steps == 5

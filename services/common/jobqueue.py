@@ -1,0 +1,106 @@
+"""The job queue every process shares: task names and their queues, the Celery
+configuration (broker, backend, late acks), and CeleryJobQueue, the JobQueue port.
+
+Services send tasks by name and never import a task; the worker (services/ingest/worker.py)
+runs them. Embedded: kombu's filesystem transport in the data directory; production: Redis.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from celery import Celery
+
+from byosc.settings import Settings
+
+REFRESH_COURSE = "ingest.refresh_course"
+PROCESS_DOCUMENT = "ingest.process_document"
+GENERATE_DATASET = "instructions.generate_dataset"
+TRAIN_ADAPTER = "trainer.train_adapter"
+# cpu: documents; gpu: recordings and adapter training; llm: instruction sets.
+QUEUE_OF = {
+    REFRESH_COURSE: "cpu",
+    PROCESS_DOCUMENT: "cpu",
+    GENERATE_DATASET: "llm",
+    TRAIN_ADAPTER: "gpu",
+}
+
+
+class CeleryJobQueue:
+    def __init__(self, app: Celery) -> None:
+        self.app = app
+
+    def enqueue_refresh(self, job_id: str) -> None:
+        self.app.send_task(REFRESH_COURSE, args=[job_id])
+
+    def enqueue_dataset(self, job_id: str) -> None:
+        self.app.send_task(GENERATE_DATASET, args=[job_id], queue=QUEUE_OF[GENERATE_DATASET])
+
+    def enqueue_train(self, job_id: str) -> None:
+        self.app.send_task(TRAIN_ADAPTER, args=[job_id], queue=QUEUE_OF[TRAIN_ADAPTER])
+
+    def close(self) -> None:
+        self.app.close()
+
+
+def open_job_queue(settings: Settings) -> CeleryJobQueue:
+    """A client that only sends tasks (the services, the CLI)."""
+    return CeleryJobQueue(configure_celery(Celery("byosc"), settings))
+
+
+def uses_filesystem_broker(settings: Settings) -> bool:
+    url = settings.queue.broker_url
+    return url is None or url.startswith("filesystem:")
+
+
+def broker_settings(settings: Settings) -> tuple[str, dict[str, Any]]:
+    options: dict[str, Any] = {"visibility_timeout": settings.queue.visibility_timeout_s}
+    if not uses_filesystem_broker(settings):
+        return str(settings.queue.broker_url), options
+    folder = settings.queue_path
+    for name in ("messages", "processed", "control"):
+        (folder / name).mkdir(parents=True, exist_ok=True)
+    options.update(
+        data_folder_in=str(folder / "messages"),
+        data_folder_out=str(folder / "messages"),
+        processed_folder=str(folder / "processed"),
+        control_folder=str(folder / "control"),
+        # Seconds between looks at the queue folder: a prefetch-1 worker also waits this
+        # long for its next task after each one, so it is kept short; a look is one listdir.
+        polling_interval=0.02,
+    )
+    return "filesystem://localhost//", options
+
+
+def result_backend(settings: Settings) -> str:
+    if settings.queue.result_backend:
+        return settings.queue.result_backend
+    settings.data_path.mkdir(parents=True, exist_ok=True)
+    return f"db+sqlite:///{settings.data_path / 'celery-results.db'}"
+
+
+def configure_celery(app: Celery, settings: Settings) -> Celery:
+    """Broker, result backend, serializers, routes and the late-ack policy every task uses."""
+    broker, transport_options = broker_settings(settings)
+    app.conf.update(
+        broker_url=broker,
+        broker_transport_options=transport_options,
+        broker_connection_retry_on_startup=True,
+        result_backend=result_backend(settings),
+        result_expires=24 * 3600,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        task_default_queue="cpu",
+        task_routes={name: {"queue": queue} for name, queue in QUEUE_OF.items()},
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        # Loading the embedding model takes longer than Celery's default child start limit.
+        worker_proc_alive_timeout=120,
+        task_annotations={
+            name: {"max_retries": settings.queue.max_attempts}
+            for name in (REFRESH_COURSE, PROCESS_DOCUMENT, GENERATE_DATASET)
+        },
+    )
+    return app
