@@ -30,6 +30,7 @@ from byosc.training.settings import TrainingSettings
 from byosc.training.trainer import train_lora
 
 log = logging.getLogger(__name__)
+ADAPTER_METADATA = "byosc_adapter.json"
 
 
 @dataclass
@@ -89,22 +90,24 @@ def train_course_adapter(
     )
     number = parts.registry.next_version(course_id)  # one training job per course at a time
     name = f"{course_id}-v{number}"
+    record = AdapterRecord(
+        name=name,
+        course_id=course_id,
+        version=number,
+        dataset_version=version,
+        base_model=parts.base.name,
+        base_model_sha256=parts.base.sha256,
+        hyperparameters=hp,
+        training=result,
+        evaluation=report,
+        uri="",
+    )
+    # The artifact describes itself too: dataset, base weights, hyperparameters, metrics.
+    metadata = record.model_dump_json(indent=2, exclude={"uri", "state", "promoted_at"})
+    (workdir / "adapter" / ADAPTER_METADATA).write_text(metadata)
     # Keyed by the served name alone: vLLM's filesystem resolver finds <root>/<name>.
     uri = parts.artifacts.put_dir(name, workdir / "adapter")
-    record = parts.registry.add(
-        AdapterRecord(
-            name=name,
-            course_id=course_id,
-            version=number,
-            dataset_version=version,
-            base_model=parts.base.name,
-            base_model_sha256=parts.base.sha256,
-            hyperparameters=hp,
-            training=result,
-            evaluation=report,
-            uri=uri,
-        )
-    )
+    record = parts.registry.add(record.model_copy(update={"uri": uri}))
     shutil.rmtree(workdir, ignore_errors=True)  # stored: the checkpoints are done with
     if not report.passed:
         return parts.registry.set_state(name, "rejected")

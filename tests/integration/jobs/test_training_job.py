@@ -3,6 +3,7 @@ evaluation gate, the registry, and a worker killed mid-training."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from byosc.jobs.training import training_params
 from byosc.llm.adapters import read_adapter
 from byosc.settings import BASE_MODEL_NAME
 from byosc.training.models import AdapterRecord
+from byosc.training.pipeline import ADAPTER_METADATA
 from byosc.training.registry import SqlAdapterRegistry
 from tests.support.jobs import Cluster, cluster
 
@@ -106,8 +108,11 @@ def test_a_training_job_learns_reports_progress_and_registers_a_loadable_adapter
     assert record.name in job.progress.step
     assert record.training is not None and record.training.steps == 4
     assert all(loss > 0 for loss in record.training.losses)
-    adapter = read_adapter(Path(urlparse(record.uri).path))
-    assert adapter.base_model == BASE_MODEL_NAME
+    stored = Path(urlparse(record.uri).path)
+    assert read_adapter(stored).base_model == BASE_MODEL_NAME
+    metadata = json.loads((stored / ADAPTER_METADATA).read_text())
+    assert metadata["base_model_sha256"] == record.base_model_sha256
+    assert metadata["evaluation"] == record.model_dump(mode="json")["evaluation"]
     assert record.base_model_sha256 and record.dataset_version == 1
     report = record.evaluation
     assert report is not None and report.pairs == 3, record
