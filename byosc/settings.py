@@ -194,6 +194,21 @@ class QueueSettings(BaseModel):
     )
 
 
+class AuthSettings(BaseModel):
+    enabled: bool = Field(
+        default=True,
+        description="Require an API key (Authorization: Bearer) on every gateway route but "
+        "health, metrics and docs; only the embedded profile may turn it off.",
+    )
+    cache_s: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="Seconds the gateway reuses a key lookup; a revoked key is refused at most "
+        "this long after its revocation. 0: look every key up.",
+    )
+
+
 class ServiceUrls(BaseModel):
     ingest: str = "http://127.0.0.1:8001"
     inference: str = "http://127.0.0.1:8002"
@@ -226,6 +241,7 @@ class Settings(BaseSettings):
     transcribe: TranscribeSettings = TranscribeSettings()
     limits: ExtractLimits = ExtractLimits()
     queue: QueueSettings = QueueSettings()
+    auth: AuthSettings = AuthSettings()
 
     @model_validator(mode="after")
     def _production_needs_servers(self) -> Settings:
@@ -234,6 +250,8 @@ class Settings(BaseSettings):
                 raise ValueError(f"profile {self.profile} needs a Qdrant server: index.kind=qdrant")
             if self.database.url is None or self.database.url.startswith("sqlite"):
                 raise ValueError(f"profile {self.profile} needs BYOSC_DATABASE__URL (PostgreSQL)")
+            if not self.auth.enabled:
+                raise ValueError(f"profile {self.profile} refuses auth.enabled=false")
         return self
 
     @property

@@ -17,6 +17,9 @@ from pathlib import Path
 
 import httpx
 
+from byosc.auth.models import IssuedKey
+from byosc.auth.store import SqlKeyStore, first_admin_key
+from byosc.catalog.sql import open_engine
 from byosc.settings import Settings
 from services.ingest.presence import worker_running
 
@@ -106,6 +109,14 @@ class Stack:
         for service in reversed(list(self.processes)):
             self.stop(service)
 
+    def first_admin_key(self) -> IssuedKey | None:
+        """An admin key in the stack's metadata DB if it has no active one yet."""
+        engine = open_engine(Settings(data_dir=self.data_dir).database_url)
+        try:
+            return first_admin_key(SqlKeyStore(engine))
+        finally:
+            engine.dispose()
+
     def _wait_healthy(self, service: str, timeout_s: float) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -133,6 +144,9 @@ def main() -> None:
             print(f"starting {service:<12} {where}", flush=True)
             stack.start(service)
         print(f"\nBYOSC is up: API {stack.url('gateway')}  docs {stack.url('gateway')}/docs")
+        if (admin := stack.first_admin_key()) is not None:
+            print(f"admin API key (shown once, keep it): {admin.token}")
+            print(f"  export BYOSC_KEY={admin.token}")
         print(f"logs in {stack.data_dir / 'logs'}; Ctrl-C stops everything", flush=True)
         while all(p.poll() is None for p in stack.processes.values()):
             time.sleep(1)

@@ -14,6 +14,7 @@ from byosc.cli import render
 from byosc.cli.datasets_cmd import app as datasets_app
 from byosc.cli.eval_cmd import app as eval_app
 from byosc.cli.jobs_cmd import refresh, worker
+from byosc.cli.keys_cmd import app as keys_app
 from byosc.cli.models_cmd import app as models_app
 from byosc.cli.quiz_cmd import quiz
 from byosc.cli.runtime import Runtime
@@ -31,6 +32,7 @@ app.add_typer(models_app, name="models")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(adapters_app, name="adapters")
+app.add_typer(keys_app, name="keys")
 app.command()(refresh)
 app.command()(worker)
 app.command()(quiz)

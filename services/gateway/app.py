@@ -1,49 +1,28 @@
-"""Gateway: the one public API. It owns no data; it forwards each route to its service."""
+"""Gateway: the one public API. It checks the caller's API key and forwards each route to
+its service; the only data it owns are the API keys."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
+from byosc.auth.access import needs_course_lookup, reaches
+from byosc.auth.cache import CachedKeys
+from byosc.auth.store import SqlKeyStore
+from byosc.catalog.sql import open_engine
 from byosc.settings import Settings
 from services.common.web import install_common
-from services.gateway.proxy import forward
+from services.gateway import keys
+from services.gateway.auth import require
+from services.gateway.proxy import forward, forward_list
+from services.gateway.routes import ROUTES, Route
 
-# path, methods, owning service, summary
-ROUTES: list[tuple[str, list[str], str, str]] = [
-    ("/courses", ["GET", "POST"], "ingest", "List or create courses"),
-    ("/courses/{course_id}", ["GET", "DELETE"], "ingest", "Read or delete a course"),
-    ("/courses/{course_id}/documents", ["GET", "POST"], "ingest", "List or upload documents"),
-    ("/courses/{course_id}/refresh", ["POST"], "ingest", "Sync the index with the source"),
-    ("/jobs/{job_id}", ["GET"], "ingest", "A job's state, progress and errors"),
-    ("/jobs/{job_id}/cancel", ["POST"], "ingest", "Cancel a queued or running job"),
-    ("/courses/{course_id}/search", ["GET"], "inference", "Ranked chunks for a query"),
-    ("/chat", ["POST"], "inference", "Answer with citations (stream: true for SSE)"),
-    ("/courses/{course_id}/quiz", ["POST"], "inference", "Practice questions with citations"),
-    ("/courses/{course_id}/quiz/grade", ["POST"], "inference", "Grade answers to a quiz"),
-    ("/courses/{course_id}/datasets", ["POST"], "ingest", "Generate the next dataset version"),
-    ("/courses/{course_id}/datasets", ["GET"], "ingest", "Instruction dataset versions"),
-    ("/courses/{course_id}/datasets/{version}", ["GET"], "ingest", "A version's report, sample"),
-    (
-        "/courses/{course_id}/datasets/{version}/export",
-        ["GET"],
-        "ingest",
-        "A version as chat-format JSON lines",
-    ),
-    ("/courses/{course_id}/train", ["POST"], "trainer", "Train, evaluate and promote an adapter"),
-    ("/courses/{course_id}/adapters", ["GET"], "trainer", "The course's LoRA adapters"),
-    (
-        "/courses/{course_id}/adapters/{name}/promote",
-        ["POST"],
-        "trainer",
-        "Serve an adapter as the course's active one",
-    ),
-    ("/courses/{course_id}/rollback", ["POST"], "trainer", "Restore the previous adapter"),
-]
+__all__ = ["ROUTES", "create_app"]
 
 
 def _service_urls(settings: Settings) -> dict[str, str]:
@@ -55,9 +34,18 @@ def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout = httpx.Timeout(settings.services.timeout_s, connect=5.0)
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            app.state.http = client
-            yield
+        # Creates the metadata DB's tables if the gateway starts first: the guard reads the
+        # jobs table to find a job's course.
+        engine = open_engine(settings.database_url)
+        app.state.db = engine
+        app.state.key_store = SqlKeyStore(engine)
+        app.state.keys = CachedKeys(app.state.key_store, settings.auth.cache_s)
+        try:
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                app.state.http = client
+                yield
+        finally:
+            engine.dispose()
 
     return lifespan
 
@@ -77,25 +65,43 @@ async def _ready(app: FastAPI) -> dict[str, str]:
     return dict(zip(services, states, strict=True))
 
 
-def _forwarder(base_url: str) -> Callable[[Request], Awaitable[Response]]:
-    async def route(request: Request) -> Response:
+def _forwarder(base_url: str, route: Route) -> Callable[[Request], Awaitable[Response]]:
+    async def forward_route(request: Request) -> Response:
         return await forward(request.app.state.http, base_url, request)
 
-    return route
+    async def forward_listing(request: Request) -> Response:
+        key = request.state.api_key
+        if key is None or not needs_course_lookup(key):
+            return await forward(request.app.state.http, base_url, request)
+
+        def keep(item: Any) -> bool:
+            return isinstance(item, dict) and reaches(key, str(item.get("id")))
+
+        return await forward_list(request.app.state.http, base_url, request, keep)
+
+    return forward_listing if route.access == "list" else forward_route
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(
         title="BYOSC",
-        description="Course study buddies: answers from course material, with citations.",
+        description="Course study buddies: answers from course material, with citations. "
+        "Every route but /healthz, /readyz and /metrics takes an API key "
+        "(Authorization: Bearer).",
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings
     install_common(app, "gateway", _ready)
     urls = _service_urls(settings)
-    for path, methods, service, summary in ROUTES:
+    for route in ROUTES:
         app.add_api_route(
-            path, _forwarder(urls[service]), methods=methods, summary=summary, tags=[service]
+            route.path,
+            _forwarder(urls[route.service], route),
+            methods=route.methods,
+            summary=route.summary,
+            tags=[route.service],
+            dependencies=[Depends(require(route.access, route.course_in))],
         )
+    app.include_router(keys.router)
     return app

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import Any
 
 import httpx
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
-# Hop-by-hop and length headers are recomputed by each side.
+# Hop-by-hop and length headers are recomputed by each side. The caller's API key stays at
+# the gateway: the services behind it have no use for it.
 _DROP = {"host", "content-length", "connection", "transfer-encoding", "keep-alive"}
+_DROP_OUTGOING = _DROP | {"authorization"}
+
+
+def _outgoing(client: httpx.AsyncClient, base_url: str, request: Request) -> httpx.Request:
+    url = httpx.URL(base_url.rstrip("/") + request.url.path, query=request.url.query.encode())
+    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _DROP_OUTGOING]
+    return client.build_request(request.method, url, headers=headers, content=request.stream())
 
 
 async def forward(client: httpx.AsyncClient, base_url: str, request: Request) -> Response:
-    url = httpx.URL(base_url.rstrip("/") + request.url.path, query=request.url.query.encode())
-    headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _DROP]
-    outgoing = client.build_request(request.method, url, headers=headers, content=request.stream())
     try:
-        upstream = await client.send(outgoing, stream=True)
+        upstream = await client.send(_outgoing(client, base_url, request), stream=True)
     except httpx.TimeoutException:
         return _unavailable(f"{base_url} timed out", 504)
     except httpx.TransportError as exc:
@@ -26,9 +32,41 @@ async def forward(client: httpx.AsyncClient, base_url: str, request: Request) ->
     return StreamingResponse(
         _body(upstream),
         status_code=upstream.status_code,
-        headers={k: v for k, v in upstream.headers.items() if k.lower() not in _DROP},
+        headers=_incoming_headers(upstream),
         background=BackgroundTask(upstream.aclose),
     )
+
+
+async def forward_list(
+    client: httpx.AsyncClient, base_url: str, request: Request, keep: Callable[[Any], bool]
+) -> Response:
+    """Forwards a request whose answer is a JSON list, keeping only the items `keep` allows
+    (the courses a key reaches). Any other answer passes unchanged."""
+    try:
+        upstream = await client.send(_outgoing(client, base_url, request))
+    except httpx.TimeoutException:
+        return _unavailable(f"{base_url} timed out", 504)
+    except httpx.TransportError as exc:
+        return _unavailable(f"{base_url} is unreachable ({type(exc).__name__})", 503)
+    items = _json(upstream) if upstream.status_code == 200 else None
+    if not isinstance(items, list):
+        # The body was decoded when read, so it goes back without its content-encoding.
+        headers = {
+            k: v for k, v in _incoming_headers(upstream).items() if k.lower() != "content-encoding"
+        }
+        return Response(upstream.content, upstream.status_code, headers)
+    return JSONResponse([item for item in items if keep(item)])
+
+
+def _json(upstream: httpx.Response) -> Any:
+    try:
+        return upstream.json()
+    except ValueError:
+        return None
+
+
+def _incoming_headers(upstream: httpx.Response) -> dict[str, str]:
+    return {k: v for k, v in upstream.headers.items() if k.lower() not in _DROP}
 
 
 async def _body(upstream: httpx.Response) -> AsyncIterator[bytes]:

@@ -1,4 +1,5 @@
-"""The real multi-process stack (`make up`'s processes) on free loopback ports."""
+"""The real multi-process stack (`make up`'s processes) on free loopback ports, shared by
+the e2e modules: it is slow to start."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("stack")
     running = Stack(data_dir=data_dir, ports={name: _free_port() for name in SERVICES})
@@ -29,7 +30,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.stop_all()
 
 
-@pytest.fixture(scope="module")
-def api(stack: Stack) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=stack.url("gateway"), timeout=120.0) as client:
+@pytest.fixture(scope="package")
+def admin_token(stack: Stack) -> str:
+    """The admin key `make up` prints on a stack's first start."""
+    issued = stack.first_admin_key()
+    assert issued is not None and issued.key.role == "admin"
+    assert stack.first_admin_key() is None  # one admin key is enough: no second one
+    return issued.token
+
+
+@pytest.fixture(scope="package")
+def api(stack: Stack, admin_token: str) -> Iterator[httpx.Client]:
+    headers = {"authorization": f"Bearer {admin_token}"}
+    with httpx.Client(base_url=stack.url("gateway"), headers=headers, timeout=120.0) as client:
         yield client

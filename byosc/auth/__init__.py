@@ -1,0 +1,1 @@
+"""API keys, roles and course scopes: who may call which gateway route on which course."""

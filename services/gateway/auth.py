@@ -1,0 +1,103 @@
+"""The gateway's guard: every routed request shows an API key, and the key's role and
+course scope must allow the route (rules in byosc/auth/access.py)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
+
+from fastapi import HTTPException, Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
+
+from byosc.auth.access import Access, decide, needs_course_lookup
+from byosc.auth.cache import CachedKeys
+from byosc.auth.job_courses import job_course
+from byosc.auth.models import ApiKey
+from services.gateway.routes import CourseIn
+
+bearer = HTTPBearer(
+    auto_error=False,
+    description="An API key: `byosc keys create`, or POST /keys with an admin key.",
+)
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+Guard = Callable[[Request, HTTPAuthorizationCredentials | None], Awaitable[ApiKey | None]]
+
+
+def require(access: Access, course_in: CourseIn | None = None) -> Guard:
+    """A dependency that lets the request through or answers 401, 403 or 404. It puts the
+    caller's key on `request.state.api_key` (None when auth is off)."""
+
+    async def guard(request: Request, credentials: Credentials) -> ApiKey | None:
+        request.state.api_key = None
+        if not request.app.state.settings.auth.enabled:
+            return None
+        key = await _authenticate(request.app.state.keys, credentials)
+        course = None
+        if course_in is not None and needs_course_lookup(key):
+            course = await _course_of(request, course_in)
+        decision = decide(key, access, course)
+        if decision == "not_found":
+            # The same answer as for a course that does not exist: scopes leak no IDs.
+            raise HTTPException(404, _missing(request, course_in, course))
+        if decision == "forbidden":
+            raise HTTPException(403, f"a {key.role} key may not do this")
+        request.state.api_key = key
+        return key
+
+    return guard
+
+
+async def _authenticate(
+    keys: CachedKeys, credentials: HTTPAuthorizationCredentials | None
+) -> ApiKey:
+    if credentials is None:
+        raise _unauthorized("an API key is required: Authorization: Bearer <key>")
+    key = await run_in_threadpool(keys.authenticate, credentials.credentials)
+    if key is None:
+        raise _unauthorized("unknown or revoked API key")
+    return key
+
+
+def _unauthorized(detail: str) -> HTTPException:
+    return HTTPException(401, detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+async def _course_of(request: Request, course_in: CourseIn) -> str:
+    if course_in == "path":
+        return str(request.path_params["course_id"])
+    if course_in == "job":
+        job_id = str(request.path_params["job_id"])
+        course = await run_in_threadpool(job_course, request.app.state.db, job_id)
+        if course is None:
+            raise HTTPException(404, f"job {job_id} does not exist")
+        return course
+    return await _body_course(request)
+
+
+async def _body_course(request: Request) -> str:
+    """The body's course_id. The body stays cached on the request, so the same bytes are
+    forwarded. Duplicate keys are refused: a service parsing them differently from this
+    check could otherwise be sent to another course."""
+    try:
+        data = json.loads(await request.body(), object_pairs_hook=_unique_keys)
+    except ValueError as exc:
+        raise HTTPException(422, f"the body must be JSON with a course_id: {exc}") from exc
+    course = data.get("course_id") if isinstance(data, dict) else None
+    if not isinstance(course, str):
+        raise HTTPException(422, "the body must be JSON with a course_id")
+    return course
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    names = [name for name, _ in pairs]
+    if len(set(names)) != len(names):
+        raise ValueError("duplicate keys in a JSON object")
+    return dict(pairs)
+
+
+def _missing(request: Request, course_in: CourseIn | None, course: str | None) -> str:
+    if course_in == "job":
+        return f"job {request.path_params['job_id']} does not exist"
+    return f"course {course} does not exist"

@@ -1,0 +1,46 @@
+"""`byosc keys` against a real SQLite metadata DB."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from byosc.auth.store import SqlKeyStore
+from byosc.catalog.sql import open_engine
+from byosc.cli.main import app
+
+
+def test_keys_are_created_listed_and_revoked_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BYOSC_DATA_DIR", str(tmp_path))
+    runner = CliRunner()
+    args = ["keys", "create", "--name", "lms", "--role", "client", "-c", "cs140", "--json"]
+    created = runner.invoke(app, args)
+    assert created.exit_code == 0, created.output
+    issued = json.loads(created.output)
+    engine = open_engine(f"sqlite:///{tmp_path / 'byosc.db'}")
+    store = SqlKeyStore(engine)
+    assert store.authenticate(issued["token"]).courses == ["cs140"]  # type: ignore[union-attr]
+
+    listed = runner.invoke(app, ["keys", "list", "--json"])
+    assert [k["id"] for k in json.loads(listed.output)] == [issued["key"]["id"]]
+    assert issued["token"] not in listed.output
+
+    revoked = runner.invoke(app, ["keys", "revoke", issued["key"]["id"], "--json"])
+    assert revoked.exit_code == 0 and json.loads(revoked.output)["revoked_at"]
+    assert store.authenticate(issued["token"]) is None
+    assert runner.invoke(app, ["keys", "revoke", "000000000000"]).exit_code == 1
+    engine.dispose()
+
+
+def test_a_key_for_a_malformed_course_id_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BYOSC_DATA_DIR", str(tmp_path))
+    args = ["keys", "create", "--name", "x", "--role", "client", "-c", "CS 140"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1 and "pattern" in result.output
