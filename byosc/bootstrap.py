@@ -93,7 +93,11 @@ def open_search_index(settings: Settings, dimension: int) -> SearchIndex:
     return open_index(settings, dimension)
 
 
-def open_chat_model(settings: Settings) -> ChatModel:
+def open_chat_model(
+    settings: Settings, *, timeout_s: float | None = None, max_retries: int = 1
+) -> ChatModel:
+    """`timeout_s` and `max_retries` override the model server client's (a chat's tighter
+    budget); the in-process engine has neither."""
     if settings.llm.in_process:
         from byosc.llm.engine import LocalEngine
         from byosc.llm.engine_chat import EngineChatModel
@@ -103,7 +107,10 @@ def open_chat_model(settings: Settings) -> ChatModel:
         return EngineChatModel(engine)
     from byosc.llm.openai_chat import OpenAIChatModel
 
-    return OpenAIChatModel(settings.llm)
+    llm = settings.llm
+    if timeout_s is not None:
+        llm = llm.model_copy(update={"timeout_s": timeout_s})
+    return OpenAIChatModel(llm, max_retries=max_retries)
 
 
 def open_reranker(settings: Settings) -> Reranker | None:
@@ -145,8 +152,11 @@ def open_rag_chat(
 ) -> RagChat:
     """`adapter_for`: the model name to answer a course with (its active adapter), or None
     for the base model."""
+    from byosc.llm.breaker import BreakerChatModel, CircuitBreaker
     from byosc.rag.chat import RagChat
 
+    # One breaker for every chat call to the model server, the query rewriter's included.
+    breaker = CircuitBreaker(settings.rag.breaker_failures, settings.rag.breaker_open_s)
     return RagChat(
         catalog,
         embedder,
@@ -155,9 +165,10 @@ def open_rag_chat(
         settings.rag,
         settings.llm.model,
         reranker=open_reranker(settings),
-        rewriter=open_query_rewriter(settings, model),
+        rewriter=open_query_rewriter(settings, BreakerChatModel(model, breaker)),
         tokens=open_token_counter(settings),
         adapter_for=adapter_for,
+        breaker=breaker,
     )
 
 

@@ -177,6 +177,11 @@ class ChatResponse(BaseModel):
         description="False when no passage was relevant enough: the answer says the material "
         "does not cover the question and cites the closest passages, without asking the model.",
     )
+    degraded: bool = Field(
+        default=False,
+        description="True when the model server was down or too slow: the answer says so and "
+        "the citations are the most relevant passages retrieved, with no generated text.",
+    )
 
 
 class FileError(BaseModel):

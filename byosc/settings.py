@@ -122,6 +122,26 @@ class RagSettings(BaseModel):
         description="Best chunk's cosine similarity to the question below which the answer is "
         "that the material does not cover it (calibrated with `byosc eval retrieval`).",
     )
+    model_timeout_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest a chat waits for the model server (one try, no retry) before "
+        "answering with the retrieved passages instead. A non-streamed answer must be "
+        "generated whole within it: the bundled model on a 2-core CPU takes 20-40 s for a "
+        "long one; a GPU server answers in seconds, so production may lower it.",
+    )
+    breaker_failures: int = Field(
+        default=3,
+        ge=1,
+        description="Model server failures in a row after which chats stop calling it and "
+        "answer with the passages at once.",
+    )
+    breaker_open_s: float = Field(
+        default=10.0,
+        gt=0,
+        description="Seconds chats leave a failing model server alone before one probe call "
+        "checks whether it answers again.",
+    )
 
 
 class SourceSettings(BaseModel):

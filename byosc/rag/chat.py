@@ -1,13 +1,16 @@
 """The chat flow: course check -> standalone query -> retrieve -> relevance gate -> prompt
-(history within its token budget) -> generate -> cite."""
+(history within its token budget) -> generate -> cite. A model server that is down or too
+slow gives a degraded answer: the retrieved passages, cited, with no generated text."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk, Usage
-from byosc.errors import NotFound
+from byosc.errors import ModelUnavailable, NotFound
+from byosc.llm.breaker import BreakerChatModel, CircuitBreaker, CircuitState
 from byosc.llm.tokens import TokenCounter
 from byosc.ports import Catalog, ChatModel, Embedder, SearchIndex
 from byosc.rag.citations import cite
@@ -22,8 +25,19 @@ NOT_COVERED = (
     "The course material does not seem to cover this, so I won't guess. "
     "The closest passages I found are cited below."
 )
+MODEL_UNAVAILABLE = (
+    "The language model is unavailable right now, so I cannot write an answer. "
+    "The passages cited below are the most relevant course material for your question."
+)
+MODEL_CUT_OFF = (
+    "The language model stopped responding partway through, so its unfinished answer is "
+    "left out. The passages cited below are the most relevant course material for your "
+    "question."
+)
 # How many of the closest passages a not-covered answer still points to.
 CLOSEST = 3
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,11 +68,15 @@ class RagChat:
         rewriter: QueryRewriter | None = None,
         tokens: TokenCounter | None = None,
         adapter_for: Callable[[str], str | None] | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
+        """`breaker`: shared with whatever else calls the same model server (the query
+        rewriter); by default one of the chat's own, from `rag`."""
         self.catalog = catalog
         self.embedder = embedder
         self.index = index
-        self.model = model
+        self.breaker = breaker or CircuitBreaker(rag.breaker_failures, rag.breaker_open_s)
+        self.model = BreakerChatModel(model, self.breaker)
         self.rag = rag
         self.base_model = base_model
         self.retriever = Retriever(embedder, index, rag, reranker)
@@ -66,6 +84,11 @@ class RagChat:
         self.tokens = tokens or TokenCounter.approximate()
         # The course's active LoRA adapter, by served name; None: the base model.
         self.adapter_for = adapter_for or (lambda _course_id: None)
+
+    def model_circuit(self) -> CircuitState:
+        """The model server's circuit breaker: closed, open (chats answer with passages at
+        once) or half_open (the next chat probes the server)."""
+        return self.breaker.state()
 
     def search(self, course_id: str, query: str, limit: int) -> list[ScoredChunk]:
         return self.retrieve(course_id, query, limit).chunks
@@ -81,8 +104,8 @@ class RagChat:
         return done.response
 
     def stream(self, request: ChatRequest, streaming: bool = True) -> Iterator[Delta | Done]:
-        """Yield answer pieces, then Done. Raises ModelUnavailable before the first piece
-        if the model server does not answer."""
+        """Yield answer pieces, then Done. If the model server fails, Done carries a
+        degraded answer: the retrieved passages without the generated text."""
         query = self.rewriter.rewrite(request.messages)
         found = self.retrieve(request.course_id, query, self.rag.top_k)
         if not found.chunks:
@@ -91,19 +114,32 @@ class RagChat:
         if not self.retriever.covers(found):
             yield Done(self._not_covered(found.chunks))
             return
+        if self.breaker.state() == "open":
+            # Skip the adapter lookup too: it may ask the model server, with a longer timeout.
+            yield Done(self._degraded(found.chunks, cut_off=False))
+            return
         served = self._model_name(request)
         history = fit_history(request.messages, self.rag.history_tokens, self.tokens.count_message)
         messages = build_messages(history, found.chunks)
-        if streaming:
-            pieces: list[str] = []
-            for piece in self.model.stream(messages, model=served, max_tokens=request.max_tokens):
-                pieces.append(piece)
-                yield Delta(piece)
-            text = "".join(pieces)
-            usage = self._counted_usage(messages, text)
-        else:
-            completion = self.model.complete(messages, model=served, max_tokens=request.max_tokens)
-            text, usage = completion.text, completion.usage
+        pieces: list[str] = []
+        try:
+            if streaming:
+                for piece in self.model.stream(
+                    messages, model=served, max_tokens=request.max_tokens
+                ):
+                    pieces.append(piece)
+                    yield Delta(piece)
+                text = "".join(pieces)
+                usage = self._counted_usage(messages, text)
+            else:
+                completion = self.model.complete(
+                    messages, model=served, max_tokens=request.max_tokens
+                )
+                text, usage = completion.text, completion.usage
+        except ModelUnavailable as exc:
+            log.warning("answering course %s with passages only: %s", request.course_id, exc)
+            yield Done(self._degraded(found.chunks, cut_off=bool(pieces)))
+            return
         answer, citations = cite(text, found.chunks, self.rag.snippet_chars)
         yield Done(ChatResponse(answer=answer, citations=citations, model=served, usage=usage))
 
@@ -117,6 +153,13 @@ class RagChat:
         return Usage(
             prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion
         )
+
+    def _degraded(self, found: list[ScoredChunk], *, cut_off: bool) -> ChatResponse:
+        """The model failed: the passages it would have answered from, honestly labelled.
+        A half-streamed answer is left out: it may stop mid-claim, before its citations."""
+        _, citations = cite("", found, self.rag.snippet_chars)
+        answer = MODEL_CUT_OFF if cut_off else MODEL_UNAVAILABLE
+        return ChatResponse(answer=answer, citations=citations, model="none", degraded=True)
 
     def _not_covered(self, closest: list[ScoredChunk]) -> ChatResponse:
         """No model call: an honest answer pointing at the nearest material."""

@@ -19,6 +19,7 @@ from byosc.settings import Settings
 from services.common.web import install_common
 from services.gateway import keys
 from services.gateway.auth import require
+from services.gateway.openai_errors import OpenAIErrorsRoute
 from services.gateway.proxy import forward, forward_list
 from services.gateway.routes import ROUTES, Route
 
@@ -77,7 +78,9 @@ def _forwarder(base_url: str, route: Route) -> Callable[[Request], Awaitable[Res
         def keep(item: Any) -> bool:
             return isinstance(item, dict) and reaches(key, str(item.get("id")))
 
-        return await forward_list(request.app.state.http, base_url, request, keep)
+        # OpenAI's listings hold their items under "data".
+        items_at = "data" if route.protocol == "openai" else None
+        return await forward_list(request.app.state.http, base_url, request, keep, items_at)
 
     return forward_listing if route.access == "list" else forward_route
 
@@ -95,13 +98,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_common(app, "gateway", _ready)
     urls = _service_urls(settings)
     for route in ROUTES:
-        app.add_api_route(
+        app.router.add_api_route(
             route.path,
             _forwarder(urls[route.service], route),
             methods=route.methods,
             summary=route.summary,
             tags=[route.service],
             dependencies=[Depends(require(route.access, route.course_in))],
+            route_class_override=OpenAIErrorsRoute if route.protocol == "openai" else None,
         )
     app.include_router(keys.router)
     return app

@@ -73,20 +73,20 @@ async def _course_of(request: Request, course_in: CourseIn) -> str:
         if course is None:
             raise HTTPException(404, f"job {job_id} does not exist")
         return course
-    return await _body_course(request)
+    return await _body_course(request, "model" if course_in == "model" else "course_id")
 
 
-async def _body_course(request: Request) -> str:
-    """The body's course_id. The body stays cached on the request, so the same bytes are
-    forwarded. Duplicate keys are refused: a service parsing them differently from this
-    check could otherwise be sent to another course."""
+async def _body_course(request: Request, field: str) -> str:
+    """The course ID in the body's `field`. The body stays cached on the request, so the
+    same bytes are forwarded. Duplicate keys are refused: a service parsing them
+    differently from this check could otherwise be sent to another course."""
     try:
         data = json.loads(await request.body(), object_pairs_hook=_unique_keys)
     except ValueError as exc:
-        raise HTTPException(422, f"the body must be JSON with a course_id: {exc}") from exc
-    course = data.get("course_id") if isinstance(data, dict) else None
+        raise HTTPException(422, f"the body must be JSON with a {field}: {exc}") from exc
+    course = data.get(field) if isinstance(data, dict) else None
     if not isinstance(course, str):
-        raise HTTPException(422, "the body must be JSON with a course_id")
+        raise HTTPException(422, f"the body must be JSON with a {field}")
     return course
 
 

@@ -38,24 +38,31 @@ async def forward(client: httpx.AsyncClient, base_url: str, request: Request) ->
 
 
 async def forward_list(
-    client: httpx.AsyncClient, base_url: str, request: Request, keep: Callable[[Any], bool]
+    client: httpx.AsyncClient,
+    base_url: str,
+    request: Request,
+    keep: Callable[[Any], bool],
+    items_at: str | None = None,
 ) -> Response:
-    """Forwards a request whose answer is a JSON list, keeping only the items `keep` allows
-    (the courses a key reaches). Any other answer passes unchanged."""
+    """Forwards a request whose answer is a JSON list, or an object holding the list under
+    `items_at`, keeping only the items `keep` allows (the courses a key reaches). Any other
+    answer passes unchanged."""
     try:
         upstream = await client.send(_outgoing(client, base_url, request))
     except httpx.TimeoutException:
         return _unavailable(f"{base_url} timed out", 504)
     except httpx.TransportError as exc:
         return _unavailable(f"{base_url} is unreachable ({type(exc).__name__})", 503)
-    items = _json(upstream) if upstream.status_code == 200 else None
+    body: Any = _json(upstream) if upstream.status_code == 200 else None
+    items = body.get(items_at) if items_at and isinstance(body, dict) else body
     if not isinstance(items, list):
         # The body was decoded when read, so it goes back without its content-encoding.
         headers = {
             k: v for k, v in _incoming_headers(upstream).items() if k.lower() != "content-encoding"
         }
         return Response(upstream.content, upstream.status_code, headers)
-    return JSONResponse([item for item in items if keep(item)])
+    kept = [item for item in items if keep(item)]
+    return JSONResponse({**body, items_at: kept} if items_at else kept)
 
 
 def _json(upstream: httpx.Response) -> Any:

@@ -8,8 +8,12 @@ from typing import Literal
 from byosc.auth.access import Access
 
 # Where a route names its course: the {course_id} path parameter, the JSON body's
-# course_id, or the job of the {job_id} path parameter. None: no single course.
-CourseIn = Literal["path", "body", "job"]
+# course_id, the JSON body's model (OpenAI requests, whose model is a course ID), or the
+# job of the {job_id} path parameter. None: no single course.
+CourseIn = Literal["path", "body", "model", "job"]
+# byosc: this API's conventions. openai: OpenAI's, for its clients: errors as
+# {"error": {message, type, code}} and listings inside {"object": "list", "data": [...]}.
+Protocol = Literal["byosc", "openai"]
 
 
 @dataclass(frozen=True)
@@ -20,6 +24,7 @@ class Route:
     summary: str
     access: Access
     course_in: CourseIn | None = "path"
+    protocol: Protocol = "byosc"
 
 
 ROUTES: list[Route] = [
@@ -115,5 +120,23 @@ ROUTES: list[Route] = [
         "trainer",
         "Restore the previous adapter",
         "manage",
+    ),
+    Route(
+        "/v1/chat/completions",
+        ["POST"],
+        "inference",
+        "OpenAI-compatible chat: model = course ID; citations in the extra field",
+        "chat",
+        "model",
+        "openai",
+    ),
+    Route(
+        "/v1/models",
+        ["GET"],
+        "inference",
+        "The courses the key reaches, as OpenAI models",
+        "list",
+        None,
+        "openai",
     ),
 ]

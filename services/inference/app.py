@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from byosc.settings import Settings
 from services.common.web import install_common
-from services.inference import index_routes, quiz_routes, routes
+from services.inference import index_routes, openai_routes, quiz_routes, routes
 from services.inference.dependencies import lifespan
 
 
@@ -27,4 +27,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(index_routes.router)
     app.include_router(quiz_routes.router)
+    app.include_router(openai_routes.router)
     return app

@@ -3,6 +3,8 @@
 In the embedded profile this service owns the Qdrant Edge shard (one process per shard)
 and lends it to the others through /internal/index. Chat answers each course with its
 active adapter (loaded into the model server on first use if the trainer could not).
+Chat calls the model server through a client of its own, with the chat's short timeout and
+no retry, so a slow or dead server turns into a degraded answer within that timeout.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from byosc.bootstrap import (
     open_rag_chat,
     open_search_index,
 )
-from byosc.ports import SearchIndex
+from byosc.ports import ChatModel, SearchIndex
 from byosc.rag.chat import RagChat
 from byosc.settings import Settings
 from byosc.training.registry import SqlAdapterRegistry
@@ -41,18 +43,37 @@ def lifespan(settings: Settings):
         registry = SqlAdapterRegistry(catalog.engine)
         serving = open_adapter_serving(settings, model, registry, open_artifact_store(settings))
         app.state.settings = settings
+        app.state.catalog = catalog
         app.state.index = index
         app.state.model = model
+        chat_model = _chat_model(settings, model)
         app.state.chat = open_rag_chat(
-            settings, catalog, embedder, index, model, adapter_for=serving.model_for
+            settings, catalog, embedder, index, chat_model, adapter_for=serving.model_for
         )
         try:
             yield
         finally:
+            if chat_model is not model:
+                _close(chat_model)
             index.close()
             catalog.close()
 
     return _lifespan
+
+
+def _chat_model(settings: Settings, model: ChatModel) -> ChatModel:
+    """The model server's client with the chat's timeout; an in-process engine is shared,
+    never loaded twice. A retry would double the wait, and the chat's circuit breaker
+    copes with a server that stays down."""
+    if settings.llm.in_process:
+        return model
+    return open_chat_model(settings, timeout_s=settings.rag.model_timeout_s, max_retries=0)
+
+
+def _close(model: object) -> None:
+    close = getattr(model, "close", None)  # the model server's client holds connections
+    if callable(close):
+        close()
 
 
 def _chat(request: Request) -> RagChat:

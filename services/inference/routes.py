@@ -19,13 +19,20 @@ router = APIRouter(tags=["chat"])
 @router.post(
     "/chat",
     response_model=ChatResponse,
-    responses={200: {"content": {"text/event-stream": {}}}, 503: {"description": "LLM down"}},
+    responses={
+        200: {
+            "content": {"text/event-stream": {}},
+            "description": "The answer; `degraded: true` when the model server was down or "
+            "too slow and the answer is the cited passages alone.",
+        },
+        404: {"description": "No such course"},
+    },
 )
 def chat(body: ChatRequest, rag: ChatDep) -> ChatResponse | StreamingResponse:
     if not body.stream:
         return rag.answer(body)
     events = rag.stream(body)
-    # Pull the first event before answering, so a model server that is down gives a 503
+    # Pull the first event before answering, so a course that does not exist gives a 404
     # instead of a stream that breaks after its headers.
     first = next(events)
     return StreamingResponse(_sse(first, events), media_type="text/event-stream")

@@ -1,0 +1,102 @@
+"""OpenAI-compatible chat: /v1/chat/completions with a course ID as the model, /v1/models
+listing the courses. Thin mappings onto byosc.rag through byosc.openai_compat."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Coroutine, Iterator
+from itertools import chain
+from typing import Any
+
+from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, StreamingResponse
+from fastapi.routing import APIRoute
+
+from byosc.errors import ByoscError
+from byosc.openai_compat import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    ModelList,
+    completion,
+    completion_chunks,
+    error_body,
+    model_list,
+)
+from services.common.state import CatalogDep
+from services.common.web import error_status
+from services.inference.dependencies import ChatDep
+
+log = logging.getLogger(__name__)
+
+
+class OpenAIErrorsRoute(APIRoute):
+    """Answers errors in OpenAI's shape, {"error": {message, type, code}}, which OpenAI
+    clients read, instead of this API's {"detail": ...}."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def handle_with_openai_errors(request: Request) -> Response:
+            try:
+                return await handle(request)
+            except ByoscError as exc:
+                return _error(error_status(exc), str(exc))
+            except RequestValidationError as exc:
+                return _error(400, _problems(exc))
+            except HTTPException as exc:
+                return _error(exc.status_code, str(exc.detail))
+
+        return handle_with_openai_errors
+
+
+router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIErrorsRoute)
+
+
+@router.post(
+    "/chat/completions",
+    response_model=ChatCompletion,
+    responses={200: {"content": {"text/event-stream": {}}}, 404: {"description": "no course"}},
+)
+def chat_completions(
+    body: ChatCompletionRequest, rag: ChatDep
+) -> ChatCompletion | StreamingResponse:
+    request = body.chat_request()
+    if not request.stream:
+        return completion(rag.answer(request), body.model, request.max_tokens)
+    events = rag.stream(request)
+    # Pull the first event before answering, so an unknown course gives a 404 instead of a
+    # stream that breaks after its headers.
+    first = next(events)
+    chunks = completion_chunks(chain([first], events), body.model, request.max_tokens)
+    return StreamingResponse(_sse(chunks), media_type="text/event-stream")
+
+
+@router.get("/models")
+def list_models(catalog: CatalogDep) -> ModelList:
+    """Every course, as a model a chat completion may name."""
+    return model_list(catalog.list_courses())
+
+
+def _sse(chunks: Iterator[ChatCompletionChunk]) -> Iterator[str]:
+    try:
+        for chunk in chunks:
+            yield f"data: {chunk.model_dump_json()}\n\n"
+    except ByoscError as exc:
+        # The status line is gone: the error goes in-band, where OpenAI clients look for it.
+        log.warning("chat stream failed: %s", exc)
+        yield f"data: {json.dumps(error_body(error_status(exc), str(exc)))}\n\n"
+        return
+    yield "data: [DONE]\n\n"
+
+
+def _error(status: int, message: str) -> JSONResponse:
+    return JSONResponse(error_body(status, message), status_code=status)
+
+
+def _problems(exc: RequestValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc'][1:]) or 'body'}: {e['msg']}" for e in exc.errors()
+    )
