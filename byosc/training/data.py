@@ -128,5 +128,21 @@ def collate(examples: Sequence[Example], pad_id: int) -> Batch:
     return Batch(torch.tensor(ids), torch.tensor(mask), torch.tensor(labels))
 
 
+def answer_loss_sum(model: Any, batch: Batch) -> torch.Tensor:
+    """Summed cross-entropy of the answer tokens, for a causal LM with or without LoRA
+    layers (a PeftModel passes these calls on to the model it wraps).
+
+    Only the positions that predict an answer token go through the output layer: with a
+    large vocabulary, logits for every prompt and padding position cost much compute and
+    memory for nothing."""
+    hidden = model.get_decoder()(
+        input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False
+    ).last_hidden_state
+    targets = batch.labels[:, 1:]
+    scored = targets != IGNORE_INDEX
+    logits = model.get_output_embeddings()(hidden[:, :-1][scored])
+    return torch.nn.functional.cross_entropy(logits.float(), targets[scored], reduction="sum")
+
+
 def _token_ids(tokenizer: Any, text: str) -> list[int]:
     return list(tokenizer(text, add_special_tokens=False)["input_ids"])

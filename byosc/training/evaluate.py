@@ -22,7 +22,7 @@ from byosc.llm.chat_template import ChatMessages, format_chat
 from byosc.ports import Embedder
 from byosc.rag.prompt import build_messages
 from byosc.training.answer_metrics import mean_rouge_l, mean_similarity
-from byosc.training.data import IGNORE_INDEX, Batch, collate, tokenize_records
+from byosc.training.data import IGNORE_INDEX, answer_loss_sum, collate, tokenize_records
 from byosc.training.models import EvalReport, ModelScores
 from byosc.training.promotion import promotion_decision
 from byosc.training.settings import EvalSettings
@@ -141,23 +141,11 @@ def answer_perplexity(
     for start in range(0, len(examples), batch_size):
         batch = collate(examples[start : start + batch_size], _pad_id(tokenizer)).to(model.device)
         with torch.inference_mode():
-            loss += float(_answer_loss_sum(model, batch))
+            loss += float(answer_loss_sum(model, batch))
         tokens += int((batch.labels[:, 1:] != IGNORE_INDEX).sum())
     if tokens == 0:
         raise ValueError("no answer tokens to score")
     return math.exp(loss / tokens)
-
-
-def _answer_loss_sum(model: Any, batch: Batch) -> torch.Tensor:
-    # Only positions that predict an answer token go through the output layer: logits for
-    # the whole vocabulary at every prompt position would cost much memory for nothing.
-    hidden = model.get_decoder()(
-        input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False
-    ).last_hidden_state
-    targets = batch.labels[:, 1:]
-    scored = targets != IGNORE_INDEX
-    logits = model.get_output_embeddings()(hidden[:, :-1][scored])
-    return torch.nn.functional.cross_entropy(logits.float(), targets[scored], reduction="sum")
 
 
 def generate_answers(

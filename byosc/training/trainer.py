@@ -27,6 +27,7 @@ from byosc.training.checkpoints import TrainingState, restore_latest, save_check
 from byosc.training.data import (
     IGNORE_INDEX,
     Batch,
+    answer_loss_sum,
     batch_schedule,
     batches_per_epoch,
     collate,
@@ -127,23 +128,6 @@ def _train_step(model: Any, batches: Sequence[Batch], trainable: list[Any], devi
         loss_sum += batch_loss.detach()
     torch.nn.utils.clip_grad_norm_(trainable, MAX_GRAD_NORM)
     return float(loss_sum) / answer_tokens
-
-
-def answer_loss_sum(model: Any, batch: Batch) -> torch.Tensor:
-    """Summed cross-entropy of the answer tokens.
-
-    Only the positions that predict an answer token go through the output layer: with a
-    large vocabulary, logits for every prompt and padding position cost much compute and
-    memory for nothing.
-    """
-    causal_lm = model.get_base_model()
-    hidden = causal_lm.get_decoder()(
-        input_ids=batch.input_ids, attention_mask=batch.attention_mask, use_cache=False
-    ).last_hidden_state
-    targets = batch.labels[:, 1:]
-    scored = targets != IGNORE_INDEX
-    logits = causal_lm.get_output_embeddings()(hidden[:, :-1][scored])
-    return torch.nn.functional.cross_entropy(logits.float(), targets[scored], reduction="sum")
 
 
 def _total_steps(examples: int, hp: Hyperparameters) -> int:
