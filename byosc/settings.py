@@ -214,12 +214,76 @@ class QueueSettings(BaseModel):
     )
 
 
+class JwtSettings(BaseModel):
+    """Tokens an LMS mints per student, accepted beside API keys. Claims: `sub` (who),
+    `exp`, `aud`, `iss` (checked), `role` (default client) and `courses` (the scope)."""
+
+    enabled: bool = Field(default=False, description="Accept JWTs as bearer tokens.")
+    algorithm: Literal["HS256", "RS256"] = Field(default="HS256", description="Signature kind.")
+    secret: str | None = Field(default=None, description="HS256 shared secret.")
+    public_key_path: Path | None = Field(default=None, description="RS256 public key (PEM).")
+    audience: str = Field(default="byosc", description="Required `aud` claim.")
+    issuer: str | None = Field(default=None, description="Required `iss` claim, if set.")
+    leeway_s: float = Field(default=30.0, ge=0, description="Clock skew allowed on `exp`.")
+
+    @model_validator(mode="after")
+    def _key_material(self) -> JwtSettings:
+        if self.enabled and self.algorithm == "HS256" and not self.secret:
+            raise ValueError("auth.jwt.algorithm=HS256 needs auth.jwt.secret")
+        if self.enabled and self.algorithm == "RS256" and self.public_key_path is None:
+            raise ValueError("auth.jwt.algorithm=RS256 needs auth.jwt.public_key_path")
+        return self
+
+
+class RateLimitSettings(BaseModel):
+    """Requests per key (per client address without auth) and route class in a sliding
+    window; past the limit the gateway answers 429 with Retry-After."""
+
+    enabled: bool = True
+    window_s: float = Field(default=60.0, gt=0, description="Length of the sliding window.")
+    per_class: dict[str, int] = Field(
+        default_factory=lambda: {
+            "list": 600,
+            "read": 600,
+            "chat": 60,
+            "manage": 30,
+            "admin": 120,
+        },
+        description="Requests per window by route class (list, read, chat, manage, admin).",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Shared counters for several gateway replicas; None: in this process.",
+    )
+
+
+class GatewaySettings(BaseModel):
+    rate_limits: RateLimitSettings = RateLimitSettings()
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="Largest JSON request body; uploads are bounded by max_upload_bytes.",
+    )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (CORS); empty: none.",
+    )
+
+
+class LogSettings(BaseModel):
+    json_lines: bool = Field(
+        default=True, description="One JSON object per log line, with the request ID."
+    )
+    level: str = Field(default="INFO", description="Root log level.")
+
+
 class AuthSettings(BaseModel):
     enabled: bool = Field(
         default=True,
         description="Require an API key (Authorization: Bearer) on every gateway route but "
         "health, metrics and docs; only the embedded profile may turn it off.",
     )
+    jwt: JwtSettings = JwtSettings()
     cache_s: float = Field(
         default=5.0,
         ge=0,
@@ -262,6 +326,8 @@ class Settings(BaseSettings):
     limits: ExtractLimits = ExtractLimits()
     queue: QueueSettings = QueueSettings()
     auth: AuthSettings = AuthSettings()
+    gateway: GatewaySettings = GatewaySettings()
+    logs: LogSettings = LogSettings()
 
     @model_validator(mode="after")
     def _production_needs_servers(self) -> Settings:
