@@ -12,8 +12,17 @@ import pytest
 
 from services.stack import SERVICES, Stack
 
+# The stack also takes the per-student tokens an LMS would mint (HS256, shared secret).
+JWT_SECRET = "e2e-lms-shared-secret-of-at-least-32-bytes"
+JWT_ISSUER = "https://lms.example.edu"
+JWT_ENV = {
+    "BYOSC_AUTH__JWT__ENABLED": "true",
+    "BYOSC_AUTH__JWT__SECRET": JWT_SECRET,
+    "BYOSC_AUTH__JWT__ISSUER": JWT_ISSUER,
+}
 
-def _free_port() -> int:
+
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -22,7 +31,11 @@ def _free_port() -> int:
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("stack")
-    running = Stack(data_dir=data_dir, ports={name: _free_port() for name in SERVICES})
+    running = Stack(
+        data_dir=data_dir,
+        ports={name: free_port() for name in SERVICES},
+        extra_env=JWT_ENV,
+    )
     try:
         running.start_all()
         yield running
