@@ -2,8 +2,7 @@
 
 - data: chat records from the extractive instruction pairs of the sample course (the
   chunks bench/instructions.py builds), tokenized once by byosc.training.data.
-- baseline: the textbook loop: get_peft_model with the same LoraConfig, AdamW, linear
-  schedule, gradient clipping, `model(..., labels=...).loss`, over exactly the batches
+- baseline: the textbook loop of bench/lora_baseline.py, over exactly the batches
   train_lora uses (same seed, same schedule), for the same number of steps.
 - train_lora: its own reported tokens/s (step time, checkpoint writes included).
 
@@ -19,7 +18,6 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -27,17 +25,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import torch
 from common import write_result
 from instructions import sample_chunks
-from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+from lora_baseline import plain_loop, step_batches
 
 from byosc.datasets.export import ChatRecord, to_chat_records
 from byosc.instructions.extractive import ExtractiveGenerator
 from byosc.instructions.models import InstructionPair
 from byosc.models import bundled_models
 from byosc.settings import BASE_MODEL_NAME, Settings
-from byosc.training.data import Batch, batch_schedule, collate, tokenize_records
-from byosc.training.lora_model import build_lora_model
 from byosc.training.models import Hyperparameters, TrainResult
-from byosc.training.trainer import MAX_GRAD_NORM, train_lora
+from byosc.training.trainer import train_lora
 
 HP = Hyperparameters(
     rank=8, batch_size=2, grad_accumulation=1, max_steps=10, max_seq_len=256, checkpoint_every=5
@@ -48,45 +44,6 @@ ROUNDS = 3  # alternating; the best of each, as other work on the machine only s
 def course_records(settings: Settings) -> list[ChatRecord]:
     candidates = ExtractiveGenerator().generate(sample_chunks(settings)).candidates
     return to_chat_records(InstructionPair.from_candidate(c) for c in candidates)
-
-
-def step_batches(llm_dir: Path, records: list[ChatRecord]) -> list[list[Batch]]:
-    """The micro-batches of each step, in the order train_lora takes them."""
-    tokenizer = AutoTokenizer.from_pretrained(llm_dir, local_files_only=True)
-    examples = tokenize_records(tokenizer, records, HP.max_seq_len)
-    assert HP.max_steps is not None
-    schedule = batch_schedule(
-        [len(e) for e in examples], HP.batch_size, HP.seed, HP.max_steps * HP.grad_accumulation
-    )
-    batches = [collate([examples[i] for i in ids], tokenizer.pad_token_id) for ids in schedule]
-    accumulation = HP.grad_accumulation
-    return [batches[i : i + accumulation] for i in range(0, len(batches), accumulation)]
-
-
-def plain_loop(llm_dir: Path, steps: list[list[Batch]]) -> tuple[int, float]:
-    """(tokens, seconds) of the baseline; a warm-up step first, not timed."""
-    torch.manual_seed(HP.seed)
-    model = build_lora_model(llm_dir, HP, "cpu")
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=HP.learning_rate, weight_decay=0.0)
-    scheduler = get_linear_schedule_with_warmup(optimizer, HP.warmup_steps, len(steps))
-    model.train()
-    tokens, seconds = 0, 0.0
-    for index, micro_batches in enumerate([steps[0][:1], *steps]):
-        started = time.perf_counter()
-        for batch in micro_batches:
-            output = model(
-                input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels
-            )
-            (output.loss / len(micro_batches)).backward()
-        torch.nn.utils.clip_grad_norm_(trainable, MAX_GRAD_NORM)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
-        if index > 0:
-            seconds += time.perf_counter() - started
-            tokens += sum(b.tokens for b in micro_batches)
-    return tokens, seconds
 
 
 def trainer_run(llm_dir: Path, records: list[ChatRecord]) -> TrainResult:
@@ -105,10 +62,10 @@ def main() -> None:
     settings = Settings()
     llm_dir = bundled_models(settings).llm_dir
     records = course_records(settings)
-    steps = step_batches(llm_dir, records)
+    steps = step_batches(llm_dir, records, HP)
     plain_rates, trainer_rates = [], []
     for _ in range(ROUNDS):
-        plain_tokens, plain_s = plain_loop(llm_dir, steps)
+        plain_tokens, plain_s = plain_loop(llm_dir, steps, HP)
         plain_rates.append(plain_tokens / plain_s)
         result = trainer_run(llm_dir, records)
         assert result.tokens == plain_tokens, "the two loops must see the same batches"

@@ -60,4 +60,8 @@ def _quantized_base(base_dir: Path) -> Any:
         device_map={"": torch.cuda.current_device()},
         local_files_only=True,
     )
-    return prepare_model_for_kbit_training(model)
+    # Non-reentrant checkpointing: the reentrant kind is deprecated by torch and needs inputs
+    # that require grad, which a frozen 4-bit base does not give.
+    return prepare_model_for_kbit_training(
+        model, gradient_checkpointing_kwargs={"use_reentrant": False}
+    )
