@@ -1,5 +1,6 @@
-"""The gateway's guard: every routed request shows an API key, and the key's role and
-course scope must allow the route (rules in byosc/auth/access.py)."""
+"""The gateway's guard: every routed request shows an API key (or, where enabled, a JWT an
+LMS minted), and its role and course scope must allow the route (rules in
+byosc/auth/access.py)."""
 
 from __future__ import annotations
 
@@ -7,19 +8,26 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import HTTPException, Request, Security
+from fastapi import FastAPI, HTTPException, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from byosc.auth.access import Access, decide, needs_course_lookup
 from byosc.auth.cache import CachedKeys
 from byosc.auth.job_courses import job_course
+from byosc.auth.jwt_tokens import JwtVerifier, TokenRefused, looks_like_jwt
 from byosc.auth.models import ApiKey
 from services.gateway.routes import CourseIn
 
 bearer = HTTPBearer(
     auto_error=False,
-    description="An API key: `byosc keys create`, or POST /keys with an admin key.",
+    description="An API key: `byosc keys create`, or POST /keys with an admin key. "
+    "Where the deployment enables JWTs (auth.jwt), an LMS may instead mint a token per "
+    "student, signed with the configured HS256 secret or RS256 private key, with the claims "
+    "`sub` (the student; required), `exp` (required), `aud` (required, `byosc` unless "
+    "configured otherwise), `iss` (required when the deployment names an issuer), `role` "
+    "(`client`, the default, or `instructor`; admin tokens are refused) and `courses` (the "
+    "list of course IDs the token reaches; none if absent).",
 )
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 Guard = Callable[[Request, HTTPAuthorizationCredentials | None], Awaitable[ApiKey | None]]
@@ -33,7 +41,7 @@ def require(access: Access, course_in: CourseIn | None = None) -> Guard:
         request.state.api_key = None
         if not request.app.state.settings.auth.enabled:
             return None
-        key = await _authenticate(request.app.state.keys, credentials)
+        key = await _authenticate(request, credentials)
         course = None
         if course_in is not None and needs_course_lookup(key):
             course = await _course_of(request, course_in)
@@ -50,14 +58,33 @@ def require(access: Access, course_in: CourseIn | None = None) -> Guard:
 
 
 async def _authenticate(
-    keys: CachedKeys, credentials: HTTPAuthorizationCredentials | None
+    request: Request, credentials: HTTPAuthorizationCredentials | None
 ) -> ApiKey:
     if credentials is None:
         raise _unauthorized("an API key is required: Authorization: Bearer <key>")
-    key = await run_in_threadpool(keys.authenticate, credentials.credentials)
+    token = credentials.credentials
+    # With JWTs off, a JWT is just an unknown key: the answer tells nothing of JWTs.
+    if request.app.state.settings.auth.jwt.enabled and looks_like_jwt(token):
+        try:
+            return _jwt_verifier(request.app).verify(token)
+        except TokenRefused as refused:
+            raise HTTPException(
+                401, refused.reason, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+            ) from refused
+    keys: CachedKeys = request.app.state.keys
+    key = await run_in_threadpool(keys.authenticate, token)
     if key is None:
         raise _unauthorized("unknown or revoked API key")
     return key
+
+
+def _jwt_verifier(app: FastAPI) -> JwtVerifier:
+    """The app's verifier, built on first use if the lifespan did not build one: it holds
+    the parsed RS256 key, so the key file is read once."""
+    verifier: JwtVerifier | None = getattr(app.state, "jwt_verifier", None)
+    if verifier is None:
+        verifier = app.state.jwt_verifier = JwtVerifier(app.state.settings.auth.jwt)
+    return verifier
 
 
 def _unauthorized(detail: str) -> HTTPException:
