@@ -69,6 +69,7 @@ bench: models
 	$(PY) bench/retrieval_scale.py
 	$(PY) bench/instructions.py
 	$(PY) bench/training.py
+	$(PY) bench/gateway.py
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache

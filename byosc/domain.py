@@ -7,7 +7,7 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, computed_field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 # Deterministic IDs: re-ingesting the same bytes yields the same IDs, so upserts
 # overwrite instead of duplicating.
@@ -154,6 +154,27 @@ class ChatMessage(BaseModel):
 
 
 class ChatRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "course_id": "cs140",
+                    "messages": [{"role": "user", "content": "What causes a page fault?"}],
+                },
+                {
+                    "course_id": "cs140",
+                    "messages": [
+                        {"role": "user", "content": "What is a TLB?"},
+                        {"role": "assistant", "content": "A cache of page table entries [1]."},
+                        {"role": "user", "content": "Why does a context switch flush it?"},
+                    ],
+                    "stream": True,
+                    "max_tokens": 256,
+                },
+            ]
+        }
+    )
+
     course_id: str
     messages: list[ChatMessage] = Field(min_length=1, max_length=50)
     stream: bool = False
@@ -168,6 +189,33 @@ class Usage(BaseModel):
 
 
 class ChatResponse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "answer": "A page fault occurs when a program touches a page that is not "
+                    "in physical memory; the kernel loads it from disk [1].",
+                    "citations": [
+                        {
+                            "n": 1,
+                            "document_id": "3f6c1e0a9b2d4c7e8f1a2b3c",
+                            "title": "Lecture 7: Virtual memory",
+                            "filename": "lecture07-virtual-memory.pdf",
+                            "media_type": "application/pdf",
+                            "page": 12,
+                            "snippet": "On a page fault the kernel finds the page on disk...",
+                            "score": 0.83,
+                        }
+                    ],
+                    "model": "cs140-v3",
+                    "usage": {"prompt_tokens": 612, "completion_tokens": 38, "total_tokens": 650},
+                    "covered": True,
+                    "degraded": False,
+                }
+            ]
+        }
+    )
+
     answer: str
     citations: list[Citation]
     model: str

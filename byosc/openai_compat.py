@@ -52,7 +52,21 @@ class OpenAIMessage(BaseModel):
 
 class ChatCompletionRequest(BaseModel):
     # Clients send many optional OpenAI fields; the ones not listed here do not apply.
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(
+        extra="ignore",
+        json_schema_extra={
+            "examples": [
+                {
+                    "model": "cs140",
+                    "messages": [
+                        {"role": "system", "content": "Answer in two sentences."},
+                        {"role": "user", "content": "What causes a page fault?"},
+                    ],
+                    "max_tokens": 128,
+                }
+            ]
+        },
+    )
     model: str = Field(description="The course ID: its chatbot answers.", examples=["cs140"])
     messages: list[OpenAIMessage] = Field(min_length=1)
     max_tokens: int | None = Field(default=None, ge=1)
@@ -109,6 +123,11 @@ class CourseAnswer(BaseModel):
         description="The base model or course adapter that answered; none: no model call."
     )
     covered: bool = Field(description="False: the material does not cover the question.")
+    degraded: bool = Field(
+        default=False,
+        description="True: the model server was down or too slow; the answer says so and "
+        "the citations are the most relevant passages, with no generated text.",
+    )
 
 
 class ChatCompletion(CourseAnswer):
@@ -272,4 +291,5 @@ def _course_answer(response: ChatResponse) -> dict[str, Any]:
         "citations": response.citations,
         "served_model": response.model,
         "covered": response.covered,
+        "degraded": response.degraded,
     }

@@ -23,11 +23,16 @@ class CachedKeys:
         self.clock = clock
         self._entries: dict[str, tuple[float, ApiKey]] = {}
 
+    def remembered(self, token: str) -> ApiKey | None:
+        """The key if a lookup of this token is still fresh; never asks the store, so an
+        async caller may use it without leaving the event loop."""
+        entry = self._entries.get(_slot(token)) if self.ttl_s > 0 else None
+        return entry[1] if entry is not None and entry[0] > self.clock() else None
+
     def authenticate(self, token: str) -> ApiKey | None:
         if self.ttl_s <= 0:
             return self.store.authenticate(token)
-        # Remembered by a hash of the token, so the cache holds no usable secrets.
-        slot = hashlib.sha256(token.encode()).hexdigest()
+        slot = _slot(token)
         now = self.clock()
         entry = self._entries.get(slot)
         if entry is not None and entry[0] > now:
@@ -47,3 +52,8 @@ class CachedKeys:
         for slot, (_, key) in list(self._entries.items()):
             if key.id == key_id:
                 self._entries.pop(slot, None)
+
+
+def _slot(token: str) -> str:
+    # Remembered by a hash of the token, so the cache holds no usable secrets.
+    return hashlib.sha256(token.encode()).hexdigest()

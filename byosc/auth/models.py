@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from byosc.domain import utcnow
 
@@ -19,6 +19,15 @@ CourseId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
 class KeyRequest(BaseModel):
     """What an admin asks for when creating a key."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"name": "Moodle plugin, cs140", "role": "client", "courses": ["cs140"]},
+                {"name": "Prof. Rivera", "role": "instructor", "courses": ["cs140", "cs240"]},
+            ]
+        }
+    )
 
     name: str = Field(min_length=1, max_length=200, description="Who or what holds the key.")
     role: Role = Field(description="admin, instructor or client.")

@@ -10,9 +10,9 @@ import sqlalchemy as sa
 
 from byosc.auth import tokens
 from byosc.auth.models import ApiKey, IssuedKey, KeyRequest
+from byosc.catalog.sql import UtcDateTime
 from byosc.domain import utcnow
 from byosc.errors import NotFound
-from byosc.jobs.tables import UtcDateTime
 
 metadata = sa.MetaData()
 

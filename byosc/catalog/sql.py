@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,13 +14,27 @@ from byosc.errors import AlreadyExists
 
 metadata = sa.MetaData()
 
+
+class UtcDateTime(sa.types.TypeDecorator[datetime]):
+    """Timestamps stored in UTC and read back aware (SQLite keeps no time zone)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return value.astimezone(UTC) if value is not None and value.tzinfo else value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
 courses = sa.Table(
     "courses",
     metadata,
     sa.Column("id", sa.String(64), primary_key=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("source", sa.JSON, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
 )
 
 documents = sa.Table(
@@ -36,7 +51,7 @@ documents = sa.Table(
     sa.Column("sections", sa.Integer, nullable=False),
     sa.Column("chunks", sa.Integer, nullable=False),
     sa.Column("warnings", sa.Text, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("source_id", sa.String(1000), nullable=True),
     sa.Column("source_checksum", sa.String(128), nullable=True),
     sa.UniqueConstraint("course_id", "content_hash"),

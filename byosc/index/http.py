@@ -12,13 +12,18 @@ from collections.abc import Sequence
 import httpx
 
 from byosc.domain import Chunk, ScoredChunk, SearchMode
+from byosc.request_ids import request_id_headers
 
 PREFIX = "/internal/index"
 
 
 class HttpIndex:
     def __init__(self, base_url: str, timeout_s: float = 60.0) -> None:
-        self._http = httpx.Client(base_url=base_url.rstrip("/") + PREFIX, timeout=timeout_s)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/") + PREFIX,
+            timeout=timeout_s,
+            event_hooks={"request": [_hand_on_request_id]},
+        )
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
         body = {"chunks": [c.model_dump() for c in chunks], "vectors": [list(v) for v in vectors]}
@@ -69,3 +74,8 @@ def _check(response: httpx.Response) -> httpx.Response:
     if response.status_code == 422:
         raise ValueError(response.json().get("detail", response.text))
     return response.raise_for_status()
+
+
+def _hand_on_request_id(request: httpx.Request) -> None:
+    # The index owner's logs then join the request (or job) that wrote or searched.
+    request.headers.update(request_id_headers())

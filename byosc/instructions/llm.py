@@ -6,6 +6,7 @@ transient ones with backoff, come back as rejections of the chunk."""
 
 from __future__ import annotations
 
+import contextvars
 import re
 import threading
 import time
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from byosc.domain import Chunk
 from byosc.instructions.models import Candidate, Generated, Rejection
 from byosc.instructions.settings import InstructionSettings
+from byosc.request_ids import request_id_headers
 
 if TYPE_CHECKING:
     from byosc.settings import Settings
@@ -115,8 +117,11 @@ class LlmGenerator:
         return cls(client, own.llm_model or llm.model, own)
 
     def generate(self, chunks: Sequence[Chunk]) -> Generated:
+        # Each chunk's calls run in the context of this call (the job's request ID): a pool
+        # thread does not inherit it by itself.
+        context = contextvars.copy_context()
         with ThreadPoolExecutor(max_workers=self._settings.concurrency) as pool:
-            results = list(pool.map(self._for_chunk, chunks))
+            results = list(pool.map(lambda c: context.copy().run(self._for_chunk, c), chunks))
         return Generated(
             candidates=[c for candidates, _ in results for c in candidates],
             rejections=[r for _, rejections in results for r in rejections],
@@ -160,7 +165,9 @@ class LlmGenerator:
         for attempt in range(settings.max_retries + 1):
             self._limiter.wait(self._sleep)
             try:
-                reply = self._client.chat.completions.create(**self._request(messages))
+                reply = self._client.chat.completions.create(
+                    **self._request(messages), extra_headers=request_id_headers()
+                )
                 return reply.choices[0].message.content or ""
             except TRANSIENT_ERRORS:
                 if attempt == settings.max_retries:

@@ -3,27 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from byosc.catalog.sql import metadata
+from byosc.catalog.sql import UtcDateTime, metadata
 from byosc.domain import ACTIVE_JOB_STATES, Job, JobItem
-
-
-class UtcDateTime(sa.types.TypeDecorator[datetime]):
-    """Timestamps stored in UTC and read back aware (SQLite keeps no time zone)."""
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        return value.astimezone(UTC) if value is not None and value.tzinfo else value
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
-
 
 _ACTIVE = sa.text("state IN ({})".format(", ".join(f"'{s}'" for s in ACTIVE_JOB_STATES)))
 

@@ -11,16 +11,27 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Literal
+from typing import Any, Literal, get_args
 
 from byosc.errors import ModelUnavailable
 from byosc.ports import ChatModel, Completion
 
 CircuitState = Literal["closed", "open", "half_open"]
+# Why a call to the model server failed, for monitoring. Kinds of ModelUnavailable name
+# theirs in `reason` (CircuitOpen here, the OpenAI client's timeout and error status).
+ModelFailure = Literal["timeout", "unavailable", "error_status", "breaker_open"]
+MODEL_FAILURES: tuple[ModelFailure, ...] = get_args(ModelFailure)
 
 
 class CircuitOpen(ModelUnavailable):
     """Refused without calling the model server: it failed too often just now."""
+
+    reason = "breaker_open"
+
+
+def failure_reason(exc: ModelUnavailable) -> ModelFailure:
+    reason: Any = getattr(exc, "reason", None)
+    return reason if reason in MODEL_FAILURES else "unavailable"
 
 
 class CircuitBreaker:

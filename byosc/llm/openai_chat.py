@@ -1,4 +1,7 @@
-"""The ChatModel port over any OpenAI-compatible server: vLLM or services/modelserver."""
+"""The ChatModel port over any OpenAI-compatible server: vLLM or services/modelserver.
+
+Every call carries the current request ID (X-Request-ID), so the server's log lines join
+those of the request that caused them."""
 
 from __future__ import annotations
 
@@ -15,7 +18,20 @@ from byosc.domain import Usage
 from byosc.errors import AlreadyExists, ByoscError, ModelUnavailable, NotFound
 from byosc.llm.adapters import AdapterRejected
 from byosc.ports import Completion
+from byosc.request_ids import request_id_headers
 from byosc.settings import LlmSettings
+
+
+class ModelTimedOut(ModelUnavailable):
+    """The model server did not answer within the client's timeout."""
+
+    reason = "timeout"
+
+
+class ModelErrorStatus(ModelUnavailable):
+    """The model server answered 429 or 5xx."""
+
+    reason = "error_status"
 
 
 class OpenAIChatModel:
@@ -41,7 +57,11 @@ class OpenAIChatModel:
         name = model or self.default_model
         with self._translated():
             response = self._client.chat.completions.create(
-                model=name, messages=_params(messages), max_tokens=max_tokens, temperature=0.0
+                model=name,
+                messages=_params(messages),
+                max_tokens=max_tokens,
+                temperature=0.0,
+                extra_headers=request_id_headers(),
             )
         content = response.choices[0].message.content if response.choices else None
         return Completion(text=content or "", model=response.model or name, usage=_usage(response))
@@ -57,6 +77,7 @@ class OpenAIChatModel:
                 temperature=0.0,
                 stream=True,
                 stream_options={"include_usage": True},
+                extra_headers=request_id_headers(),
             )
             with chunks:
                 for chunk in chunks:
@@ -66,7 +87,8 @@ class OpenAIChatModel:
 
     def models(self) -> list[str]:
         with self._translated():
-            return [card.id for card in self._client.models.list()]
+            listed = self._client.models.list(extra_headers=request_id_headers())
+            return [card.id for card in listed]
 
     def load_adapter(self, name: str, path: Path | str) -> None:
         self._post("load_lora_adapter", {"lora_name": name, "lora_path": str(path)})
@@ -82,27 +104,33 @@ class OpenAIChatModel:
     def _translated(self) -> Iterator[None]:
         try:
             yield
-        except openai.APIConnectionError as exc:  # also timeouts
+        except openai.APITimeoutError as exc:
+            raise self._unavailable(str(exc), ModelTimedOut) from exc
+        except openai.APIConnectionError as exc:
             raise self._unavailable(str(exc)) from exc
         except openai.APIStatusError as exc:
             raise self._status_error(exc.status_code, _error_message(exc.body, exc)) from exc
 
     def _post(self, endpoint: str, body: dict[str, str]) -> None:
         try:
-            response = self._http.post(endpoint, json=body)
+            response = self._http.post(endpoint, json=body, headers=request_id_headers())
+        except httpx.TimeoutException as exc:
+            raise self._unavailable(str(exc) or type(exc).__name__, ModelTimedOut) from exc
         except httpx.TransportError as exc:
             raise self._unavailable(str(exc) or type(exc).__name__) from exc
         if response.is_error:
             raise self._status_error(response.status_code, _response_message(response))
 
-    def _unavailable(self, reason: str) -> ModelUnavailable:
-        return ModelUnavailable(f"the model server at {self.base_url} did not answer: {reason}")
+    def _unavailable(
+        self, reason: str, kind: type[ModelUnavailable] = ModelUnavailable
+    ) -> ModelUnavailable:
+        return kind(f"the model server at {self.base_url} did not answer: {reason}")
 
     def _status_error(self, status: int, message: str) -> ByoscError:
         if status == 404:
             return NotFound(message)
         if status == 429 or status >= 500:
-            return self._unavailable(f"HTTP {status}: {message}")
+            return self._unavailable(f"HTTP {status}: {message}", ModelErrorStatus)
         if "already" in message:
             return AlreadyExists(message)
         return AdapterRejected(message) if "adapter" in message.lower() else ByoscError(message)

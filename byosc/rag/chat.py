@@ -5,12 +5,20 @@ slow gives a degraded answer: the retrieved passages, cited, with no generated t
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Protocol
 
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk, Usage
 from byosc.errors import ModelUnavailable, NotFound
-from byosc.llm.breaker import BreakerChatModel, CircuitBreaker, CircuitState
+from byosc.llm.breaker import (
+    BreakerChatModel,
+    CircuitBreaker,
+    CircuitState,
+    ModelFailure,
+    failure_reason,
+)
 from byosc.llm.tokens import TokenCounter
 from byosc.ports import Catalog, ChatModel, Embedder, SearchIndex
 from byosc.rag.citations import cite
@@ -38,6 +46,31 @@ MODEL_CUT_OFF = (
 CLOSEST = 3
 
 log = logging.getLogger(__name__)
+
+
+class ChatObserver(Protocol):
+    """What a chat reports for monitoring; the service wires it to its metrics."""
+
+    def retrieval(self, seconds: float) -> None:
+        """One search of a course, for a chat or on its own."""
+
+    def first_token(self, seconds: float, *, streaming: bool) -> None:
+        """From the chat's start to its first generated piece, or to the model's whole
+        answer when it is not streamed."""
+
+    def model_failure(self, reason: ModelFailure) -> None:
+        """A chat answered without the model server: it failed, or its circuit is open."""
+
+
+class Unobserved:
+    def retrieval(self, seconds: float) -> None:
+        pass
+
+    def first_token(self, seconds: float, *, streaming: bool) -> None:
+        pass
+
+    def model_failure(self, reason: ModelFailure) -> None:
+        pass
 
 
 @dataclass
@@ -69,9 +102,11 @@ class RagChat:
         tokens: TokenCounter | None = None,
         adapter_for: Callable[[str], str | None] | None = None,
         breaker: CircuitBreaker | None = None,
+        observer: ChatObserver | None = None,
     ) -> None:
         """`breaker`: shared with whatever else calls the same model server (the query
-        rewriter); by default one of the chat's own, from `rag`."""
+        rewriter); by default one of the chat's own, from `rag`. `observer` may also be
+        set later, by the service that wires it to its metrics."""
         self.catalog = catalog
         self.embedder = embedder
         self.index = index
@@ -84,6 +119,7 @@ class RagChat:
         self.tokens = tokens or TokenCounter.approximate()
         # The course's active LoRA adapter, by served name; None: the base model.
         self.adapter_for = adapter_for or (lambda _course_id: None)
+        self.observer: ChatObserver = observer or Unobserved()
 
     def model_circuit(self) -> CircuitState:
         """The model server's circuit breaker: closed, open (chats answer with passages at
@@ -96,7 +132,10 @@ class RagChat:
     def retrieve(self, course_id: str, query: str, limit: int) -> Retrieved:
         if self.catalog.get_course(course_id) is None:
             raise NotFound(f"course {course_id} does not exist")
-        return self.retriever.retrieve(course_id, query, limit)
+        started = time.perf_counter()
+        found = self.retriever.retrieve(course_id, query, limit)
+        self.observer.retrieval(time.perf_counter() - started)
+        return found
 
     def answer(self, request: ChatRequest) -> ChatResponse:
         *_, done = self.stream(request, streaming=False)
@@ -106,6 +145,7 @@ class RagChat:
     def stream(self, request: ChatRequest, streaming: bool = True) -> Iterator[Delta | Done]:
         """Yield answer pieces, then Done. If the model server fails, Done carries a
         degraded answer: the retrieved passages without the generated text."""
+        started = time.perf_counter()
         query = self.rewriter.rewrite(request.messages)
         found = self.retrieve(request.course_id, query, self.rag.top_k)
         if not found.chunks:
@@ -116,17 +156,20 @@ class RagChat:
             return
         if self.breaker.state() == "open":
             # Skip the adapter lookup too: it may ask the model server, with a longer timeout.
+            self.observer.model_failure("breaker_open")
             yield Done(self._degraded(found.chunks, cut_off=False))
             return
-        served = self._model_name(request)
         history = fit_history(request.messages, self.rag.history_tokens, self.tokens.count_message)
         messages = build_messages(history, found.chunks)
         pieces: list[str] = []
         try:
+            served = self._model_name(request)
             if streaming:
                 for piece in self.model.stream(
                     messages, model=served, max_tokens=request.max_tokens
                 ):
+                    if not pieces:
+                        self.observer.first_token(time.perf_counter() - started, streaming=True)
                     pieces.append(piece)
                     yield Delta(piece)
                 text = "".join(pieces)
@@ -135,8 +178,10 @@ class RagChat:
                 completion = self.model.complete(
                     messages, model=served, max_tokens=request.max_tokens
                 )
+                self.observer.first_token(time.perf_counter() - started, streaming=False)
                 text, usage = completion.text, completion.usage
         except ModelUnavailable as exc:
+            self.observer.model_failure(failure_reason(exc))
             log.warning("answering course %s with passages only: %s", request.course_id, exc)
             yield Done(self._degraded(found.chunks, cut_off=bool(pieces)))
             return
@@ -144,7 +189,15 @@ class RagChat:
         yield Done(ChatResponse(answer=answer, citations=citations, model=served, usage=usage))
 
     def _model_name(self, request: ChatRequest) -> str:
-        adapter = self.adapter_for(request.course_id) if request.use_adapter else None
+        if not request.use_adapter:
+            return self.base_model
+        try:
+            adapter = self.adapter_for(request.course_id)
+        except ModelUnavailable:
+            # The lookup asked the model server (which adapters it holds, or to load one)
+            # and got no answer: a failure of that server like any other.
+            self.breaker.record_failure()
+            raise
         return adapter or self.base_model
 
     def _counted_usage(self, messages: list[dict[str, str]], answer: str) -> Usage:

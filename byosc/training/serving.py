@@ -114,7 +114,9 @@ class AdapterServing:
 
     def model_for(self, course_id: str, use_adapter: bool = True) -> str | None:
         """The model name chat should ask for: the course's active adapter, or None for the
-        base model (no adapter wanted or active, or the server cannot take it)."""
+        base model (no adapter wanted or active, or the server refuses it). Raises
+        ModelUnavailable when the server does not answer: chat then answers degraded at
+        once, rather than waiting for the server a second time."""
         if not use_adapter:
             return None
         active = self.registry.active(course_id)
@@ -123,7 +125,7 @@ class AdapterServing:
         try:
             self.activate(active)
         except ModelUnavailable:
-            return active.name  # chat meets the same outage and reports it
+            raise  # not a refusal of this adapter: the server did not answer
         except ByoscError as exc:
             log.warning("answering %s with the base model: %s", course_id, exc)
             return None
@@ -132,10 +134,7 @@ class AdapterServing:
     def _served_names(self) -> set[str]:
         # Chat asks on every request; the server's list is re-read only now and then.
         if time.monotonic() - self._served_at > self.served_ttl_s:
-            try:
-                self._served = set(self.model.models())
-            except ModelUnavailable:
-                return self._served
+            self._served = set(self.model.models())
             self._served_at = time.monotonic()
         return self._served
 

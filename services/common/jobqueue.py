@@ -12,6 +12,7 @@ from typing import Any
 from celery import Celery
 
 from byosc.settings import Settings
+from services.common.job_request_ids import carry_request_ids
 
 REFRESH_COURSE = "ingest.refresh_course"
 PROCESS_DOCUMENT = "ingest.process_document"
@@ -80,7 +81,10 @@ def result_backend(settings: Settings) -> str:
 
 
 def configure_celery(app: Celery, settings: Settings) -> Celery:
-    """Broker, result backend, serializers, routes and the late-ack policy every task uses."""
+    """Broker, result backend, serializers, routes and the late-ack policy every task uses.
+    Every process that sends or runs tasks configures Celery here, so each one also hands
+    request IDs on through the tasks it sends and runs."""
+    carry_request_ids()
     broker, transport_options = broker_settings(settings)
     app.conf.update(
         broker_url=broker,

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import logging
 from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
 
 from byosc.settings import Settings
+from services.common.logs import configure_logging
 
 
 def serve(name: str, factory: Callable[[Settings], FastAPI], default_port: int) -> None:
@@ -17,5 +17,14 @@ def serve(name: str, factory: Callable[[Settings], FastAPI], default_port: int) 
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=default_port)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {name} %(levelname)s %(message)s")
-    uvicorn.run(factory(Settings()), host=args.host, port=args.port, log_level="info")
+    settings = Settings()
+    configure_logging(name, settings.logs)
+    # log_config=None: uvicorn keeps its hands off logging, so its access and error lines
+    # go through the handler above, with the request ID.
+    uvicorn.run(
+        factory(settings),
+        host=args.host,
+        port=args.port,
+        log_config=None,
+        log_level=settings.logs.level.lower(),
+    )

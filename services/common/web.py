@@ -1,13 +1,13 @@
-"""Error mapping, /healthz, /readyz and /metrics, installed the same way on every service."""
+"""Error mapping, request IDs, request metrics, /healthz, /readyz and /metrics, installed the
+same way on every service. A service adds its own metrics to `app.state.metrics_registry`."""
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -29,6 +29,7 @@ from byosc.errors import (
 from byosc.jobs.retry import TransientError
 from byosc.llm.adapters import AdapterRejected
 from byosc.training.registry import InvalidTransition
+from services.common.request_middleware import RequestIds, RequestMetrics
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,14 @@ def error_status(exc: ByoscError) -> int:
     return next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
 
 
-def install_common(app: FastAPI, service: str, ready: ReadyCheck | None = None) -> None:
+def install_common(
+    app: FastAPI,
+    service: str,
+    ready: ReadyCheck | None = None,
+    optional: frozenset[str] = frozenset(),
+) -> None:
+    """`optional`: checks reported by /readyz whose failure leaves the service able to
+    answer (degraded), so it stays ready: an orchestrator must not take it out of service."""
     registry = CollectorRegistry()
     requests = Counter(
         "http_requests_total",
@@ -73,27 +81,30 @@ def install_common(app: FastAPI, service: str, ready: ReadyCheck | None = None) 
     async def _byosc_error(_request: Request, exc: ByoscError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
 
-    @app.middleware("http")
-    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]):
-        started = time.perf_counter()
-        response = await call_next(request)
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        labels = (service, route, request.method)
-        latency.labels(*labels).observe(time.perf_counter() - started)
-        requests.labels(*labels, str(response.status_code)).inc()
-        return response
+    # RequestIds wraps RequestMetrics (the later one added is the outer): the ID is set
+    # before anything inside logs, and the metrics count the 500 it answers for an error
+    # that escapes the app. Middleware a service adds after this call wraps both.
+    app.add_middleware(RequestMetrics, service=service, requests=requests, latency=latency)
+    app.add_middleware(RequestIds)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
         return {"status": "ok", "service": service}
 
-    @app.get("/readyz", tags=["ops"])
+    @app.get(
+        "/readyz",
+        tags=["ops"],
+        responses={503: {"description": "A dependency the service needs is not ready."}},
+    )
     async def readyz() -> JSONResponse:
         checks = await ready(app) if ready else {}
-        ok = all(v == "ok" for v in checks.values())
-        body = {"status": "ok" if ok else "unavailable", "service": service, "checks": checks}
-        return JSONResponse(body, status_code=200 if ok else 503)
+        failed = {name for name, state in checks.items() if state != "ok"}
+        status = "unavailable" if failed - optional else "degraded" if failed else "ok"
+        body = {"status": status, "service": service, "checks": checks}
+        return JSONResponse(body, status_code=503 if status == "unavailable" else 200)
 
-    @app.get("/metrics", tags=["ops"])
-    async def metrics() -> Response:
+    # Not async: a service's collectors may query its database or broker while scraped.
+    # Documented as text/plain: Prometheus' text format.
+    @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
+    def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -3,23 +3,29 @@ its service; the only data it owns are the API keys."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.middleware.cors import CORSMiddleware
 
 from byosc.auth.access import needs_course_lookup, reaches
 from byosc.auth.cache import CachedKeys
+from byosc.auth.jwt_tokens import JwtVerifier
 from byosc.auth.store import SqlKeyStore
 from byosc.catalog.sql import open_engine
+from byosc.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from byosc.settings import Settings
+from services.common import readiness
 from services.common.web import install_common
 from services.gateway import keys
 from services.gateway.auth import require
+from services.gateway.body_limit import BodyLimit
+from services.gateway.limits import FailOpen, rate_limit
 from services.gateway.openai_errors import OpenAIErrorsRoute
+from services.gateway.openapi import install_openapi
 from services.gateway.proxy import forward, forward_list
 from services.gateway.routes import ROUTES, Route
 
@@ -41,29 +47,40 @@ def _lifespan(settings: Settings):
         app.state.db = engine
         app.state.key_store = SqlKeyStore(engine)
         app.state.keys = CachedKeys(app.state.key_store, settings.auth.cache_s)
+        if settings.auth.enabled and settings.auth.jwt.enabled:
+            # Here rather than on first use: a missing or bad RS256 key stops the start.
+            app.state.jwt_verifier = JwtVerifier(settings.auth.jwt)
+        redis_url = settings.gateway.rate_limits.redis_url
+        # Replicas share counters in Redis; a single gateway counts in its own memory.
+        limiter: RateLimiter = (
+            RedisRateLimiter.from_url(redis_url) if redis_url else MemoryRateLimiter()
+        )
+        app.state.rate_limiter = FailOpen(limiter)
         try:
             async with httpx.AsyncClient(timeout=timeout) as client:
                 app.state.http = client
                 yield
         finally:
+            if isinstance(limiter, RedisRateLimiter):
+                limiter.close()
             engine.dispose()
 
     return lifespan
 
 
 async def _ready(app: FastAPI) -> dict[str, str]:
-    client: httpx.AsyncClient = app.state.http
+    settings: Settings = app.state.settings
+    probes = {"database": readiness.database(app.state.db)}
+    for name, url in _service_urls(settings).items():
+        probes[name] = readiness.http_health(url)
+    if settings.gateway.rate_limits.redis_url:
+        probes["rate_limits"] = readiness.redis_server(settings.gateway.rate_limits.redis_url)
+    return await readiness.probe_all(probes)
 
-    async def probe(url: str) -> str:
-        try:
-            response = await client.get(f"{url}/healthz", timeout=2.0)
-            return "ok" if response.status_code == 200 else f"status {response.status_code}"
-        except httpx.HTTPError as exc:
-            return f"unreachable ({type(exc).__name__})"
 
-    services = _service_urls(app.state.settings)
-    states = await asyncio.gather(*(probe(u) for u in services.values()))
-    return dict(zip(services, states, strict=True))
+# The gateway serves whatever is up: chat with the trainer down, jobs with inference down;
+# without its rate-limit Redis it lets requests through. Only the key database is needed.
+OPTIONAL_FOR_READINESS = frozenset({"ingest", "inference", "trainer", "rate_limits"})
 
 
 def _forwarder(base_url: str, route: Route) -> Callable[[Request], Awaitable[Response]]:
@@ -95,7 +112,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings
-    install_common(app, "gateway", _ready)
+    # Inside install_common's middleware: 413s get request IDs and are measured too.
+    app.add_middleware(
+        BodyLimit,
+        max_body_bytes=settings.gateway.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    install_common(app, "gateway", _ready, optional=OPTIONAL_FOR_READINESS)
+    _install_cors(app, settings.gateway.cors_origins)
     urls = _service_urls(settings)
     for route in ROUTES:
         app.router.add_api_route(
@@ -104,8 +128,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             methods=route.methods,
             summary=route.summary,
             tags=[route.service],
-            dependencies=[Depends(require(route.access, route.course_in))],
+            dependencies=[
+                Depends(require(route.access, route.course_in)),
+                Depends(rate_limit(route.access)),
+            ],
             route_class_override=OpenAIErrorsRoute if route.protocol == "openai" else None,
         )
     app.include_router(keys.router)
+    install_openapi(app, urls)
     return app
+
+
+def _install_cors(app: FastAPI, origins: list[str]) -> None:
+    """Outermost, so refusals (401, 413, 429) reach browser code too. Preflight requests are
+    answered here, before any guard: they carry no API key."""
+    if not origins:
+        return
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+        allow_headers=["Authorization", "Content-Type"],
+        expose_headers=["Retry-After", "X-Request-ID"],
+    )

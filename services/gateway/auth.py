@@ -72,7 +72,8 @@ async def _authenticate(
                 401, refused.reason, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
             ) from refused
     keys: CachedKeys = request.app.state.keys
-    key = await run_in_threadpool(keys.authenticate, token)
+    # A fresh lookup is reused in the event loop; only a store query goes to a thread.
+    key = keys.remembered(token) or await run_in_threadpool(keys.authenticate, token)
     if key is None:
         raise _unauthorized("unknown or revoked API key")
     return key

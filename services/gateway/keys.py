@@ -11,8 +11,12 @@ from byosc.auth.models import ApiKey, IssuedKey, KeyRequest
 from byosc.auth.store import KeyStore
 from services.common.state import from_state
 from services.gateway.auth import require
+from services.gateway.limits import rate_limit
 
-router = APIRouter(tags=["keys"], dependencies=[Depends(require("admin"))])
+# The guard first: the rate limit counts per key, so it must know the caller.
+router = APIRouter(
+    tags=["keys"], dependencies=[Depends(require("admin")), Depends(rate_limit("admin"))]
+)
 
 KeyStoreDep = Annotated[KeyStore, Depends(from_state("key_store"))]
 CachedKeysDep = Annotated[CachedKeys, Depends(from_state("keys"))]

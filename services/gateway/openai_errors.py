@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from fastapi import HTTPException, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from byosc.openai_compat import error_body
 
@@ -22,6 +23,8 @@ class OpenAIErrorsRoute(APIRoute):
         async def handle_with_openai_errors(request: Request) -> Response:
             try:
                 return await handle(request)
+            # Starlette's, not only FastAPI's subclass: FastAPI raises the former for a
+            # body it cannot read.
             except HTTPException as exc:
                 body = error_body(exc.status_code, str(exc.detail))
                 return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)

@@ -28,6 +28,7 @@ from byosc.ports import ChatModel, SearchIndex
 from byosc.rag.chat import RagChat
 from byosc.settings import Settings
 from byosc.training.registry import SqlAdapterRegistry
+from services.inference.metrics import ChatMetrics
 
 
 def lifespan(settings: Settings):
@@ -40,19 +41,26 @@ def lifespan(settings: Settings):
         embedder = open_embedder(settings)
         index = open_search_index(settings, embedder.dimension)
         model = open_chat_model(settings)
+        chat_model = _chat_model(settings, model)
         registry = SqlAdapterRegistry(catalog.engine)
-        serving = open_adapter_serving(settings, model, registry, open_artifact_store(settings))
+        # Over the chat's client: finding or loading a course's adapter for a chat waits for
+        # the model server no longer than the answer itself would.
+        serving = open_adapter_serving(
+            settings, chat_model, registry, open_artifact_store(settings)
+        )
         app.state.settings = settings
         app.state.catalog = catalog
         app.state.index = index
         app.state.model = model
-        chat_model = _chat_model(settings, model)
         app.state.chat = open_rag_chat(
             settings, catalog, embedder, index, chat_model, adapter_for=serving.model_for
         )
+        metrics = ChatMetrics(app.state.metrics_registry)
+        app.state.chat.observer = metrics
         try:
             yield
         finally:
+            metrics.close()
             if chat_model is not model:
                 _close(chat_model)
             index.close()

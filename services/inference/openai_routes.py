@@ -9,10 +9,11 @@ from collections.abc import Callable, Coroutine, Iterator
 from itertools import chain
 from typing import Any
 
-from fastapi import APIRouter, HTTPException, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
+from starlette.exceptions import HTTPException
 
 from byosc.errors import ByoscError
 from byosc.openai_compat import (
@@ -46,6 +47,8 @@ class OpenAIErrorsRoute(APIRoute):
                 return _error(error_status(exc), str(exc))
             except RequestValidationError as exc:
                 return _error(400, _problems(exc))
+            # Starlette's, not only FastAPI's subclass: FastAPI raises the former for a
+            # body it cannot read.
             except HTTPException as exc:
                 return _error(exc.status_code, str(exc.detail))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from byosc.settings import Settings
+from services.common import readiness
 from services.common.web import install_common
 from services.ingest.dataset_routes import router as dataset_router
 from services.ingest.dependencies import lifespan
@@ -13,11 +14,14 @@ from services.ingest.routes import router
 
 
 async def _ready(app: FastAPI) -> dict[str, str]:
-    try:
-        app.state.catalog.list_courses()
-        return {"database": "ok"}
-    except Exception as exc:  # readiness reports the failure instead of raising it
-        return {"database": f"error: {exc}"}
+    state = app.state
+    return await readiness.probe_all(
+        {
+            "database": readiness.database(state.catalog.engine),
+            "broker": readiness.broker(state.queue.app),
+            "index": lambda: state.index.count(readiness.NO_COURSE),
+        }
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel
 
@@ -24,6 +25,9 @@ from services.ingest.dependencies import (
 
 router = APIRouter(tags=["datasets"])
 SAMPLE = 10
+# Versions are SQL INTEGERs (32 bits in PostgreSQL): a larger number is refused with 422
+# instead of failing in the database.
+Version = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class VersionDetail(BaseModel):
@@ -52,7 +56,7 @@ def list_datasets(course_id: str, catalog: CatalogDep, store: DatasetsDep) -> li
 
 
 @router.get("/courses/{course_id}/datasets/{version}")
-def get_dataset(course_id: str, version: int, store: DatasetsDep) -> VersionDetail:
+def get_dataset(course_id: str, version: Version, store: DatasetsDep) -> VersionDetail:
     """The version's report and a sample of its pairs."""
     found = _version(store, course_id, version)
     return VersionDetail(version=found, sample=store.pairs(course_id, version)[:SAMPLE])
@@ -65,7 +69,7 @@ def get_dataset(course_id: str, version: int, store: DatasetsDep) -> VersionDeta
 )
 def export_dataset(
     course_id: str,
-    version: int,
+    version: Version,
     store: DatasetsDep,
     split: Split | None = Query(default=None, description="Only this split."),
 ) -> StreamingResponse:

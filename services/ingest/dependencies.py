@@ -25,6 +25,7 @@ from byosc.settings import Settings
 from byosc.training.registry import SqlAdapterRegistry
 from services.common.jobqueue import open_job_queue
 from services.common.state import CatalogDep, JobsDep, QueueDep, SettingsDep, from_state
+from services.ingest.metrics import job_metrics
 
 
 def lifespan(settings: Settings):
@@ -42,7 +43,8 @@ def lifespan(settings: Settings):
         app.state.datasets = open_dataset_store(settings, catalog)
         app.state.adapters = (SqlAdapterRegistry(catalog.engine), open_artifact_store(settings))
         try:
-            yield
+            with job_metrics(app.state.metrics_registry, settings, app.state.jobs.engine):
+                yield
         finally:
             queue.close()
             index.close()

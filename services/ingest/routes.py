@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from byosc.courses import create_course as create_checked_course
 from byosc.courses import delete_course as delete_course_everywhere
@@ -26,6 +26,19 @@ router = APIRouter(tags=["courses"])
 
 
 class NewCourse(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"id": "cs140", "name": "Operating Systems"},
+                {
+                    "id": "cs240",
+                    "name": "Advanced Topics in Operating Systems",
+                    "source": {"kind": "gdrive", "folder_id": "1AbCdEfGhIjKlMnOpQrStUv"},
+                },
+            ]
+        }
+    )
+
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["cs140"])
     name: str = Field(min_length=1, max_length=200, examples=["Operating Systems"])
     source: SourceSpec = Field(
@@ -42,7 +55,9 @@ class UploadAccepted(BaseModel):
     job: Job | None = Field(default=None, description="The job, when asked to wait for it.")
 
 
-@router.post("/courses", status_code=201)
+@router.post(
+    "/courses", status_code=201, responses={409: {"description": "A course with this ID exists."}}
+)
 def create_course(body: NewCourse, catalog: CatalogDep, settings: SettingsDep) -> Course:
     course = Course(id=body.id, name=body.name, source=body.source)
     return create_checked_course(catalog, settings, course)

@@ -11,7 +11,6 @@ same tasks with no server.
 from __future__ import annotations
 
 import argparse
-import logging
 import os
 from typing import IO
 
@@ -19,6 +18,7 @@ from celery import Celery, signals
 
 from byosc.settings import Settings
 from services.common.jobqueue import configure_celery
+from services.common.logs import configure_logging
 from services.ingest.context import WorkerContext
 from services.ingest.presence import hold_presence
 
@@ -56,6 +56,7 @@ def create_celery(settings: Settings) -> IngestCelery:
 
 def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
     """Runs a worker in this process until it is stopped (SIGTERM: finish the current task)."""
+    configure_logging("worker", settings.logs.model_copy(update={"level": loglevel}))
     app = create_celery(settings)
     presence: list[IO[bytes]] = []
 
@@ -65,6 +66,10 @@ def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
     def on_child_start_or_stop(**_: object) -> None:
         app.close_context()
 
+    def keep_our_logging(**_: object) -> None:
+        """Connected, this tells Celery to leave logging as configure_logging set it."""
+
+    signals.setup_logging.connect(keep_our_logging, weak=False)
     signals.worker_ready.connect(on_ready, weak=False)
     signals.worker_process_init.connect(on_child_start_or_stop, weak=False)
     signals.worker_process_shutdown.connect(on_child_start_or_stop, weak=False)
@@ -83,10 +88,10 @@ def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m services.ingest.worker")
-    parser.add_argument("--loglevel", default="INFO")
+    parser.add_argument("--loglevel", help="default: the settings' logs.level")
     args = parser.parse_args()
-    logging.basicConfig(level=args.loglevel)
-    run_worker(Settings(), loglevel=args.loglevel)
+    settings = Settings()
+    run_worker(settings, loglevel=args.loglevel or settings.logs.level)
 
 
 if __name__ == "__main__":

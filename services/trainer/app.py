@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from byosc.settings import Settings
+from services.common import readiness
 from services.common.web import install_common
 from services.trainer.adapter_routes import router as adapter_router
 from services.trainer.dependencies import lifespan
@@ -12,17 +13,21 @@ from services.trainer.train_routes import router as train_router
 
 
 async def _ready(app: FastAPI) -> dict[str, str]:
-    try:
-        app.state.registry.list("")
-        return {"database": "ok"}
-    except Exception as exc:  # readiness reports the failure instead of raising it
-        return {"database": f"error: {exc}"}
+    state = app.state
+    return await readiness.probe_all(
+        {
+            "database": readiness.database(state.catalog.engine),
+            "broker": readiness.broker(state.queue.app),
+            # Promotion loads adapters into it; training itself does not need it.
+            "model_server": state.serving.host.models,
+        }
+    )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="BYOSC trainer", lifespan=lifespan(settings))
-    install_common(app, "trainer", _ready)
+    install_common(app, "trainer", _ready, optional=frozenset({"model_server"}))
     app.include_router(train_router)
     app.include_router(adapter_router)
     return app

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from fastapi import APIRouter, HTTPException
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from byosc.domain import JobAccepted
 from byosc.errors import NotFound
@@ -18,8 +18,20 @@ router = APIRouter(tags=["training"])
 
 
 class TrainRequest(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {},
+                {"dataset_version": 2, "hyperparameters": {"max_steps": 40, "rank": 8}},
+            ]
+        }
+    )
+
     dataset_version: int | None = Field(
-        default=None, ge=1, description="The dataset version to train on; default: the latest."
+        default=None,
+        ge=1,
+        le=2**31 - 1,  # an SQL INTEGER: larger is a 422, not a database error
+        description="The dataset version to train on; default: the latest.",
     )
     hyperparameters: dict[str, Any] | None = Field(
         default=None,

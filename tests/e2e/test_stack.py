@@ -59,9 +59,20 @@ def _ask(question: str, **extra: object) -> dict[str, object]:
 def test_the_gateway_and_every_service_report_healthy(stack: Stack, api: httpx.Client) -> None:
     ready = api.get("/readyz")
     assert ready.status_code == 200, ready.text
-    assert set(ready.json()["checks"]) == {"ingest", "inference", "trainer"}
-    for service in ("ingest", "inference", "trainer", "modelserver"):
+    assert ready.json()["checks"] == dict.fromkeys(
+        ["database", "ingest", "inference", "trainer"], "ok"
+    )
+    expected = {
+        "ingest": {"database", "broker", "index"},
+        "inference": {"database", "index", "model_server"},
+        "trainer": {"database", "broker", "model_server"},
+        "modelserver": {"engine"},
+    }
+    for service, dependencies in expected.items():
         assert httpx.get(f"{stack.url(service)}/healthz").status_code == 200
+        body = httpx.get(f"{stack.url(service)}/readyz", timeout=10).json()
+        assert body["status"] == "ok", body
+        assert body["checks"] == dict.fromkeys(dependencies, "ok"), service
 
 
 def test_chat_cites_the_pdf_page_that_holds_the_answer(api: httpx.Client, course: str) -> None:

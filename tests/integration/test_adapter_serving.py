@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from byosc.catalog.sql import open_engine
 from byosc.cli.runtime import Runtime
 from byosc.domain import Course
+from byosc.errors import ModelUnavailable
 from byosc.llm.adapters import AdapterRejected
 from byosc.llm.openai_chat import OpenAIChatModel
 from byosc.settings import BASE_MODEL_NAME, LlmSettings, Settings
@@ -23,6 +24,7 @@ from byosc.training.serving import AdapterServing
 from services.inference.app import create_app as create_inference_app
 from services.trainer.app import create_app
 from tests.support.lora import make_foreign_adapter
+from tests.support.modelserver import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -142,6 +144,23 @@ def test_sync_makes_the_server_hold_the_active_adapter_and_no_other(
     model.unload_adapter(a.name)
     serving.artifacts.delete(a.uri)
     assert serving.model_for(course) is None  # chat falls back to the base model
+
+
+def test_a_model_server_that_does_not_answer_is_reported_at_once_not_hidden(
+    serving: AdapterServing, adapters: Adapters, course: str, tmp_path: Path
+) -> None:
+    """Chat answers degraded on ModelUnavailable: model_for must raise it after one try,
+    not hand back the adapter's name for the chat to wait on the server a second time."""
+    a = _register(serving, course, 1, adapters["course-a"], passed=True)
+    serving.registry.promote(a.name)
+    gone = OpenAIChatModel(
+        LlmSettings(base_url=f"http://127.0.0.1:{free_port()}/v1"), max_retries=0
+    )
+    unreachable = AdapterServing(gone, serving.registry, serving.artifacts, tmp_path / "f")
+    with pytest.raises(ModelUnavailable):
+        unreachable.model_for(course)
+    assert unreachable.model_for(course, use_adapter=False) is None  # no server asked
+    gone.close()
 
 
 @pytest.fixture

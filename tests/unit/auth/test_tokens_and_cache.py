@@ -100,3 +100,17 @@ def test_a_zero_ttl_looks_up_every_time_and_unknown_tokens_are_never_cached() ->
     for _ in range(3):
         assert cached.authenticate("unknown") is None
     assert store.lookups == 5
+
+
+def test_only_a_fresh_lookup_is_remembered_and_remembering_never_asks_the_store() -> None:
+    store, clock = CountingStore(), Clock()
+    store.keys["t1"] = ApiKey(id="k1", name="lms", role="client")
+    cached = CachedKeys(store, ttl_s=5.0, clock=clock)
+    assert cached.remembered("t1") is None  # never looked up yet
+    assert cached.authenticate("t1") is not None
+    remembered = cached.remembered("t1")
+    assert remembered is not None and remembered.id == "k1"
+    clock.now += 5.1
+    assert cached.remembered("t1") is None  # stale: the caller must ask the store again
+    assert store.lookups == 1
+    assert CachedKeys(store, ttl_s=0.0, clock=clock).remembered("t1") is None

@@ -134,3 +134,34 @@ def test_gpu_workloads_request_a_gpu_and_land_on_the_gpu_pool() -> None:
         if "nodeSelector" in d["spec"]["template"]["spec"]
     }
     assert names == {"vllm", "worker-gpu"}
+
+
+def _redis_db(url: str | None) -> tuple[str, str]:
+    assert url is not None and url.startswith("redis://"), url
+    server, _, db = url.removeprefix("redis://").partition("/")
+    return server, db or "0"
+
+
+def test_gateway_replicas_share_rate_limits_in_a_redis_db_of_their_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compose_env = _compose()["services"]["gateway"]["environment"]
+    (config,) = _kind("ConfigMap")
+    secret = {"BYOSC_DATABASE__URL": "postgresql+psycopg://u:p@db/byosc"}
+    for env in (compose_env, {**config["data"], **secret}):
+        _assert_known_settings(env)
+        settings = _settings_from(env, monkeypatch)
+        server, db = _redis_db(settings.gateway.rate_limits.redis_url)
+        celery = {_redis_db(settings.queue.broker_url), _redis_db(settings.queue.result_backend)}
+        assert server in {s for s, _ in celery}  # the Redis the stack already runs
+        assert (server, db) not in celery
+
+
+def test_the_gateway_image_carries_the_redis_client_and_no_torch() -> None:
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"][
+        "optional-dependencies"
+    ]
+    assert _compose()["services"]["gateway"]["build"]["args"]["EXTRA"] == "gateway"
+    assert "ARG EXTRA=gateway" in (ROOT / "Dockerfile").read_text()  # k8s builds the default
+    assert any(d.startswith("redis") for d in extras["gateway"])
+    assert not any(d.startswith(("torch", "byosc[")) for d in extras["gateway"])

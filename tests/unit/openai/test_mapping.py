@@ -110,7 +110,15 @@ def test_a_completion_names_the_course_and_carries_citations_and_the_served_mode
     ]
     assert body["usage"] == {"prompt_tokens": 90, "completion_tokens": 12, "total_tokens": 102}
     assert body["citations"] == [CITATION.model_dump()]
-    assert body["covered"] is True
+    assert body["covered"] is True and body["degraded"] is False
+
+
+def test_a_degraded_answer_says_so_in_the_completion_and_in_the_streams_last_chunk() -> None:
+    down = answered("The model server is unavailable.", model="none", degraded=True)
+    assert completion(down, "cs140", max_tokens=64).model_dump()["degraded"] is True
+    chunks = sse([Done(down)])
+    assert chunks[-1]["degraded"] is True
+    assert chunks[1]["choices"][0]["delta"] == {"content": "The model server is unavailable."}  # type: ignore[index]
 
 
 def test_an_answer_that_used_every_allowed_token_finishes_for_length() -> None:
