@@ -96,10 +96,27 @@ def add_missing_columns(engine: sa.Engine) -> None:
                     conn.execute(sa.text(f"ALTER TABLE {table_name} ADD COLUMN {name} {kind}"))
 
 
+def create_tables(engine: sa.Engine, tables: sa.MetaData = metadata) -> None:
+    """Creates the tables that do not exist yet. Several processes starting on one new
+    database (a service and a worker) race between "is it there?" and "create it": the
+    loser's CREATE fails with "already exists", and a second look then finds the table.
+    Each lost race means one more table exists, so one try per table always suffices."""
+    attempts = len(tables.sorted_tables) + 1
+    for attempt in range(attempts):
+        try:
+            tables.create_all(engine)
+            return
+        except sa.exc.DatabaseError as exc:
+            # PostgreSQL may report the same race as a duplicate row type.
+            raced = "already exists" in str(exc) or "pg_type_typname_nsp_index" in str(exc)
+            if not raced or attempt == attempts - 1:
+                raise
+
+
 def open_engine(url: str) -> sa.Engine:
     """An engine on `url` with every table of the metadata DB created and up to date."""
     engine = _engine(url)
-    metadata.create_all(engine)
+    create_tables(engine)
     add_missing_columns(engine)
     return engine
 

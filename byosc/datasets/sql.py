@@ -12,10 +12,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from byosc.catalog.sql import UtcDateTime, create_tables
 from byosc.datasets import check_pairs
 from byosc.errors import AlreadyExists
 from byosc.instructions.models import SPLITS, DatasetVersion, InstructionPair, Split
-from byosc.jobs.tables import UtcDateTime
 
 metadata = sa.MetaData()
 
@@ -64,7 +64,7 @@ _SPLIT_ORDER = sa.case({s: n for n, s in enumerate(SPLITS)}, value=instruction_p
 class SqlDatasetStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(engine, metadata)
 
     def write_version(
         self, version: DatasetVersion, pairs: Sequence[InstructionPair]

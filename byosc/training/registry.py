@@ -9,9 +9,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from byosc.catalog.sql import UtcDateTime, create_tables
 from byosc.domain import utcnow
 from byosc.errors import AlreadyExists, ByoscError, NotFound
-from byosc.jobs.tables import UtcDateTime
 from byosc.training.models import AdapterRecord, AdapterState
 
 metadata = sa.MetaData()
@@ -63,7 +63,7 @@ def check_promotable(record: AdapterRecord, *, force: bool = False) -> None:
 class SqlAdapterRegistry:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        metadata.create_all(engine)
+        create_tables(engine, metadata)
 
     def add(self, record: AdapterRecord) -> AdapterRecord:
         if record.state == "active":

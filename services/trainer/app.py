@@ -19,7 +19,7 @@ async def _ready(app: FastAPI) -> dict[str, str]:
             "database": readiness.database(state.catalog.engine),
             "broker": readiness.broker(state.queue.app),
             # Promotion loads adapters into it; training itself does not need it.
-            "model_server": state.serving.host.models,
+            "model_server": state.serving.model.models,
         }
     )
 
