@@ -91,3 +91,6 @@ def configure_logging(service: str, settings: LogSettings) -> None:
         server_logger = logging.getLogger(name)
         server_logger.handlers.clear()
         server_logger.propagate = True
+        # A logging.config.dictConfig call made before (a library's own set-up) disables
+        # every logger that existed then, these included.
+        server_logger.disabled = False
