@@ -91,6 +91,7 @@ def configure_logging(service: str, settings: LogSettings) -> None:
         server_logger = logging.getLogger(name)
         server_logger.handlers.clear()
         server_logger.propagate = True
-        # A logging.config.dictConfig call made before (a library's own set-up) disables
-        # every logger that existed then, these included.
+        # Undo what a server's or library's own logging set-up may have done before: a
+        # level of its own, or disabled by a logging.config.dictConfig call.
+        server_logger.setLevel(logging.NOTSET)
         server_logger.disabled = False
