@@ -18,6 +18,7 @@ from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from byosc.llm.engine import LocalEngine
 from byosc.llm.generation import GenerationStream
+from byosc.openai_compat import completion_id
 from services.modelserver.errors import OpenAIError, openai_errors
 from services.modelserver.schemas import (
     ChatCompletionRequest,
@@ -25,7 +26,6 @@ from services.modelserver.schemas import (
     UnloadLoRAAdapterRequest,
     chunk_body,
     completion_body,
-    completion_id,
     error_body,
     model_card,
     usage_body,

@@ -3,18 +3,12 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from byosc.llm.generation import DEFAULT_MAX_TOKENS, Generation
-
-
-class ContentPart(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    type: str
-    text: str = ""
+from byosc.openai_compat import ContentPart, completion_id  # shared with the course chatbot
 
 
 class Message(BaseModel):
@@ -70,10 +64,6 @@ class LoadLoRAAdapterRequest(BaseModel):
 class UnloadLoRAAdapterRequest(BaseModel):
     lora_name: str
     lora_int_id: int | None = None
-
-
-def completion_id() -> str:
-    return f"chatcmpl-{uuid.uuid4().hex}"
 
 
 def usage_body(generation: Generation) -> dict[str, int]:
