@@ -72,23 +72,24 @@ class JwtVerifier:
                 leeway=self.settings.leeway_s,
                 options={"require": self._required},
             )
-        except jwt.ExpiredSignatureError as exc:
-            raise TokenRefused("expired") from exc
-        except jwt.InvalidAudienceError as exc:
-            raise TokenRefused("wrong audience") from exc
-        except jwt.InvalidIssuerError as exc:
-            raise TokenRefused("wrong issuer") from exc
         except jwt.MissingRequiredClaimError as exc:
             raise TokenRefused(f"missing claim {exc.claim}") from exc
-        except jwt.InvalidSignatureError as exc:
-            raise TokenRefused("bad signature") from exc
-        except jwt.InvalidAlgorithmError as exc:
-            raise TokenRefused("algorithm not allowed") from exc
-        except jwt.ImmatureSignatureError as exc:
-            raise TokenRefused("not valid yet") from exc
         except jwt.InvalidTokenError as exc:
-            # DecodeError and the rest: bad base64 or JSON, claims of the wrong type.
-            raise TokenRefused("malformed") from exc
+            reason = next(text for kind, text in _REASONS if isinstance(exc, kind))
+            raise TokenRefused(reason) from exc
+
+
+# The first kind that matches gives the reason; InvalidTokenError, PyJWT's base, catches
+# the rest: bad base64 or JSON, claims of the wrong type.
+_REASONS: list[tuple[type[jwt.InvalidTokenError], str]] = [
+    (jwt.ExpiredSignatureError, "expired"),
+    (jwt.InvalidAudienceError, "wrong audience"),
+    (jwt.InvalidIssuerError, "wrong issuer"),
+    (jwt.InvalidSignatureError, "bad signature"),
+    (jwt.InvalidAlgorithmError, "algorithm not allowed"),
+    (jwt.ImmatureSignatureError, "not valid yet"),
+    (jwt.InvalidTokenError, "malformed"),
+]
 
 
 def _verification_key(settings: JwtSettings) -> str | RSAPublicKey:

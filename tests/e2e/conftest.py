@@ -4,7 +4,7 @@ the e2e modules: it is slow to start."""
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -57,3 +57,34 @@ def api(stack: Stack, admin_token: str) -> Iterator[httpx.Client]:
     headers = {"authorization": f"Bearer {admin_token}"}
     with httpx.Client(base_url=stack.url("gateway"), headers=headers, timeout=120.0) as client:
         yield client
+
+
+def courses_with_material(
+    api: httpx.Client, taught: str, other: str, filename: str, notes: bytes
+) -> tuple[str, str]:
+    """Two courses made through the gateway: `taught` with one indexed document, `other`
+    empty (the one a scoped caller must not see)."""
+    for course_id in (taught, other):
+        created = api.post("/courses", json={"id": course_id, "name": course_id.upper()})
+        assert created.status_code == 201, created.text
+    files = [("files", (filename, notes, "text/markdown"))]
+    uploaded = api.post(f"/courses/{taught}/documents", files=files, params={"wait_s": 120})
+    assert uploaded.status_code == 200, uploaded.text
+    assert uploaded.json()["job"]["state"] == "succeeded"
+    return taught, other
+
+
+@pytest.fixture(scope="package")
+def bearer_client(stack: Stack) -> Iterator[Callable[[str], httpx.Client]]:
+    """Gateway clients that send the given bearer token (a key or a JWT), closed at the end."""
+    clients: list[httpx.Client] = []
+
+    def make(token: str) -> httpx.Client:
+        headers = {"authorization": f"Bearer {token}"}
+        client = httpx.Client(base_url=stack.url("gateway"), headers=headers, timeout=60.0)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()

@@ -4,7 +4,7 @@ services."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -31,21 +31,15 @@ def beta_job(api: httpx.Client, courses: tuple[str, str]) -> str:
 
 
 @pytest.fixture(scope="module")
-def issue(stack: Stack, api: httpx.Client) -> Iterator[Issue]:
+def issue(api: httpx.Client, bearer_client: Callable[[str], httpx.Client]) -> Issue:
     """Makes a key through the admin endpoint and a client that sends it."""
-    clients: list[httpx.Client] = []
 
     def make(role: str, courses: list[str]) -> httpx.Client:
         created = api.post("/keys", json={"name": f"{role} test", "role": role, "courses": courses})
         assert created.status_code == 201, created.text
-        headers = {"authorization": f"Bearer {created.json()['token']}"}
-        client = httpx.Client(base_url=stack.url("gateway"), headers=headers, timeout=60.0)
-        clients.append(client)
-        return client
+        return bearer_client(created.json()["token"])
 
-    yield make
-    for client in clients:
-        client.close()
+    return make
 
 
 def test_requests_without_a_valid_key_get_401_and_a_bearer_challenge(stack: Stack) -> None:

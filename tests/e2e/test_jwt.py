@@ -4,7 +4,7 @@ the token's claims are its scope, and refusals say why with a Bearer challenge."
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import jwt
 import pytest
 
 from services.stack import Stack
-from tests.e2e.conftest import JWT_ISSUER, JWT_SECRET, free_port
+from tests.e2e.conftest import JWT_ISSUER, JWT_SECRET, courses_with_material, free_port
 
 NOTES = b"""# Scheduling
 
@@ -39,31 +39,12 @@ def mint(**changes: Any) -> str:
 
 @pytest.fixture(scope="module")
 def courses(api: httpx.Client) -> tuple[str, str]:
-    """jwt-a with material, jwt-b without."""
-    for course_id in ("jwt-a", "jwt-b"):
-        created = api.post("/courses", json={"id": course_id, "name": course_id.upper()})
-        assert created.status_code == 201, created.text
-    files = [("files", ("scheduling.md", NOTES, "text/markdown"))]
-    uploaded = api.post("/courses/jwt-a/documents", files=files, params={"wait_s": 120})
-    assert uploaded.status_code == 200, uploaded.text
-    assert uploaded.json()["job"]["state"] == "succeeded"
-    return "jwt-a", "jwt-b"
+    return courses_with_material(api, "jwt-a", "jwt-b", "scheduling.md", NOTES)
 
 
 @pytest.fixture(scope="module")
-def connect(stack: Stack) -> Iterator[Connect]:
-    """A gateway client that sends the given bearer token."""
-    clients: list[httpx.Client] = []
-
-    def make(token: str) -> httpx.Client:
-        headers = {"authorization": f"Bearer {token}"}
-        client = httpx.Client(base_url=stack.url("gateway"), headers=headers, timeout=60.0)
-        clients.append(client)
-        return client
-
-    yield make
-    for client in clients:
-        client.close()
+def connect(bearer_client: Connect) -> Connect:
+    return bearer_client
 
 
 def test_a_student_token_searches_its_course_and_finds_no_other(

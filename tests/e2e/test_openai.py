@@ -10,6 +10,7 @@ import openai
 import pytest
 
 from services.stack import Stack
+from tests.e2e.conftest import courses_with_material
 
 NOTES = b"""# Paging
 
@@ -23,15 +24,7 @@ Connect = Callable[[str], openai.OpenAI]
 
 @pytest.fixture(scope="module")
 def courses(api: httpx.Client) -> tuple[str, str]:
-    """oai101 with material, oai202 without."""
-    for course_id, name in (("oai101", "Paging"), ("oai202", "Other")):
-        created = api.post("/courses", json={"id": course_id, "name": name})
-        assert created.status_code == 201, created.text
-    files = [("files", ("paging.md", NOTES, "text/markdown"))]
-    uploaded = api.post("/courses/oai101/documents", files=files, params={"wait_s": 120})
-    assert uploaded.status_code == 200, uploaded.text
-    assert uploaded.json()["job"]["state"] == "succeeded"
-    return "oai101", "oai202"
+    return courses_with_material(api, "oai101", "oai202", "paging.md", NOTES)
 
 
 @pytest.fixture(scope="module")
