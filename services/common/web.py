@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -20,6 +21,7 @@ from byosc.errors import (
     AlreadyExists,
     BadFile,
     ByoscError,
+    Conflict,
     ModelsMissing,
     ModelUnavailable,
     NotFound,
@@ -30,6 +32,7 @@ from byosc.jobs.retry import TransientError
 from byosc.llm.adapters import AdapterRejected
 from byosc.training.registry import InvalidTransition
 from services.common.request_middleware import RequestIds, RequestMetrics
+from services.common.validation_errors import capped_validation_errors
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +42,7 @@ ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, str]]]
 _STATUS: list[tuple[type[ByoscError], int]] = [
     (NotFound, 404),
     (AlreadyExists, 409),
+    (Conflict, 409),
     (BadFile, 422),
     (SourceRefused, 422),
     (SourceUnavailable, 503),
@@ -80,6 +84,8 @@ def install_common(
     @app.exception_handler(ByoscError)
     async def _byosc_error(_request: Request, exc: ByoscError) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
+
+    app.exception_handler(RequestValidationError)(capped_validation_errors)
 
     # RequestIds wraps RequestMetrics (the later one added is the outer): the ID is set
     # before anything inside logs, and the metrics count the 500 it answers for an error

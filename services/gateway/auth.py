@@ -50,7 +50,8 @@ def require(access: Access, course_in: CourseIn | None = None) -> Guard:
             # The same answer as for a course that does not exist: scopes leak no IDs.
             raise HTTPException(404, _missing(request, course_in, course))
         if decision == "forbidden":
-            raise HTTPException(403, f"a {key.role} key may not do this")
+            article = "an" if key.role[0] in "aeiou" else "a"
+            raise HTTPException(403, f"{article} {key.role} key may not do this")
         request.state.api_key = key
         return key
 

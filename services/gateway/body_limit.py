@@ -17,8 +17,12 @@ import re
 from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from byosc.openai_compat import error_body
+
 # Multipart uploads, bounded by max_upload_bytes; every other body by max_body_bytes.
 UPLOAD_PATHS = re.compile(r"^/courses/[^/]+/documents/?$")
+# The OpenAI-compatible routes: their clients read errors in OpenAI's shape.
+OPENAI_PATHS = re.compile(r"^/v1/")
 
 
 class BodyTooLarge(HTTPException):
@@ -43,7 +47,7 @@ class BodyLimit:
         limit = self.limit_for(scope)
         declared = _content_length(scope)
         if declared is not None and declared > limit:
-            await _refuse(send, limit)
+            await _refuse(scope, send, limit)
             return
         received = 0
         started = False
@@ -68,7 +72,7 @@ class BodyLimit:
             # Reached here only when no layer inside turned it into a response.
             if started:
                 raise
-            await _refuse(send, limit)
+            await _refuse(scope, send, limit)
 
 
 def _content_length(scope: Scope) -> int | None:
@@ -81,8 +85,10 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-async def _refuse(send: Send, limit: int) -> None:
-    body = json.dumps({"detail": BodyTooLarge(limit).detail}).encode()
+async def _refuse(scope: Scope, send: Send, limit: int) -> None:
+    detail = BodyTooLarge(limit).detail
+    openai = OPENAI_PATHS.match(scope["path"])
+    body = json.dumps(error_body(413, detail) if openai else {"detail": detail}).encode()
     headers = [
         (b"content-type", b"application/json"),
         (b"content-length", str(len(body)).encode()),

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import pytest
+
 from tests.unit.gateway.conftest import Gateway, MakeGateway
 
 LIMITS = {"gateway": {"max_body_bytes": 1000}, "max_upload_bytes": 5000}
@@ -55,15 +57,19 @@ def test_a_chunked_body_over_the_limit_is_refused_as_it_streams(
     assert [size for _, size in gateway.upstream.received] == [1000, 1000]
 
 
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "declared length"])
 def test_an_openai_route_refuses_an_oversized_body_in_openais_shape(
-    make_gateway: MakeGateway,
+    make_gateway: MakeGateway, chunked: bool
 ) -> None:
     gateway = make_gateway(**LIMITS)
     headers = _json_headers(gateway, "client")
     body = _chat_body(1300).replace(b'"course_id"', b'"model"')
-    refused = gateway.http.post("/v1/chat/completions", content=_chunks(body), headers=headers)
+    content = _chunks(body) if chunked else body
+    refused = gateway.http.post("/v1/chat/completions", content=content, headers=headers)
     assert refused.status_code == 413
     assert refused.json()["error"]["message"] == OVER["detail"]
+    assert refused.json()["error"]["type"] == "invalid_request_error"
+    assert gateway.upstream.received == []
 
 
 def test_uploads_are_bounded_by_max_upload_bytes_instead(make_gateway: MakeGateway) -> None:
