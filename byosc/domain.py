@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    computed_field,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 # Deterministic IDs: re-ingesting the same bytes yields the same IDs, so upserts
 # overwrite instead of duplicating.
@@ -47,8 +57,29 @@ class SourceSpec(BaseModel):
         return self
 
 
+COURSE_ID_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}$"
+COURSE_ID_RULE = (
+    "a course ID has 2 to 63 characters: lowercase letters a-z, digits and hyphens, "
+    "starting with a letter or digit (e.g. cs140)"
+)
+
+
+def _course_id(value: str) -> str:
+    # Checked here rather than by Field(pattern=...), whose error shows only the regex.
+    if re.fullmatch(COURSE_ID_PATTERN, value) is None:
+        raise PydanticCustomError("course_id", COURSE_ID_RULE)
+    return value
+
+
+CourseId = Annotated[
+    str,
+    AfterValidator(_course_id),
+    WithJsonSchema({"type": "string", "pattern": COURSE_ID_PATTERN, "description": COURSE_ID_RULE}),
+]
+
+
 class Course(BaseModel):
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$", examples=["cs101"])
+    id: CourseId = Field(examples=["cs101"])
     name: str = Field(min_length=1, max_length=200)
     source: SourceSpec = Field(default_factory=SourceSpec)
     created_at: datetime = Field(default_factory=utcnow)

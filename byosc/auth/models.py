@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from byosc.domain import utcnow
+from byosc.domain import CourseId, utcnow
 
 # admin: everything. instructor: reads, chat and management of the courses in its scope.
 # client (an LMS plugin, a frontend): reads and chat on the courses in its scope.
 Role = Literal["admin", "instructor", "client"]
 ROLES: tuple[Role, ...] = ("admin", "instructor", "client")
-
-CourseId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 
 
 class KeyRequest(BaseModel):

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from byosc.auth.models import ApiKey, KeyRequest, Role
 from byosc.auth.store import SqlKeyStore
+from byosc.cli.refusals import plain
 from byosc.cli.runtime import Runtime
 from byosc.errors import NotFound
 
@@ -39,7 +40,7 @@ def create(
     try:
         request = KeyRequest(name=name, role=role, courses=courses or [])
     except ValidationError as exc:
-        typer.secho(f"error: {exc.errors()[0]['msg']}", fg="red", err=True)
+        typer.secho(f"error: {plain(exc)}", fg="red", err=True)
         raise typer.Exit(code=1) from exc
     with Runtime() as rt:
         issued = SqlKeyStore(rt.catalog.engine).create(request)

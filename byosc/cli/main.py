@@ -8,15 +8,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from byosc.cli import render
 from byosc.cli.datasets_cmd import app as datasets_app
+from byosc.cli.documents_cmd import app as documents_app
 from byosc.cli.eval_cmd import app as eval_app
 from byosc.cli.jobs_cmd import refresh, worker
 from byosc.cli.keys_cmd import app as keys_app
 from byosc.cli.models_cmd import app as models_app
 from byosc.cli.quiz_cmd import quiz
+from byosc.cli.refusals import plain
 from byosc.cli.runtime import Runtime
 from byosc.cli.train_cmd import app as adapters_app
 from byosc.cli.train_cmd import train
@@ -28,6 +30,7 @@ from byosc.ingest import read_paths
 app = typer.Typer(help="BYOSC: course study buddies from lecture material.", no_args_is_help=True)
 courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_help=True)
 app.add_typer(courses_app, name="courses")
+app.add_typer(documents_app, name="documents")
 app.add_typer(models_app, name="models")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
@@ -85,10 +88,13 @@ def courses_create(
     as_json: JsonFlag = False,
 ) -> None:
     """Create a course; with a source, `byosc refresh` keeps its index in sync with it."""
+    try:
+        source = _source(source_path, drive_folder)
+        course = Course(id=course_id, name=name or course_id, source=source)
+    except ValidationError as exc:
+        raise _fail(ByoscError(plain(exc))) from exc
     with Runtime() as rt:
         try:
-            source = _source(source_path, drive_folder)
-            course = Course(id=course_id, name=name or course_id, source=source)
             course = create_course(rt.catalog, rt.settings, course)
         except (ByoscError, ValueError) as exc:
             raise _fail(ByoscError(str(exc))) from exc
