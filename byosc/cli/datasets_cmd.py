@@ -28,7 +28,9 @@ def generate(course: CourseOpt, as_json: JsonFlag = False) -> None:
     """Generate the next version in-process: new pairs for new and changed documents only."""
     with Runtime() as rt:
         try:
-            version = rt.dataset_builder.build(course, lambda step: typer.echo(step, err=True))
+            version = rt.dataset_builder.build(
+                course, lambda step, done, total: typer.echo(f"{step} ({done}/{total})", err=True)
+            )
         except ByoscError as exc:
             raise _fail(exc) from exc
     typer.echo(version.model_dump_json(indent=2)) if as_json else show(version)

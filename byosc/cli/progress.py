@@ -1,14 +1,16 @@
-"""Watching a job from the terminal: a progress bar until it ends."""
+"""Watching a job from the terminal: a progress bar until it ends, or plain lines when the
+output is a log or a file, where a bar would print nothing until the end."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable
+from typing import TextIO
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from byosc.cli.job_views import BarView, JobView, PlainLinesView
 from byosc.domain import Job
 from byosc.errors import ByoscError, NotFound
 from byosc.jobs.sql import SqlJobStore
@@ -18,24 +20,34 @@ EXIT_CODES = {"succeeded": 0, "partial": 2, "failed": 1, "cancelled": 1}
 
 
 def watch_job(
-    jobs: SqlJobStore, job_id: str, *, show: bool, alive: Callable[[], bool] = lambda: True
+    jobs: SqlJobStore,
+    job_id: str,
+    *,
+    show: bool,
+    alive: Callable[[], bool] = lambda: True,
+    stream: TextIO | None = None,
 ) -> Job:
-    """Polls the job until it ends; `alive` turning False means no one will finish it."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    console = Console(stderr=True)
-    with Progress(*columns, TimeElapsedColumn(), console=console, disable=not show) as bar:
-        task = bar.add_task("queued", total=None)
+    """Polls the job until it ends, showing its progress on `stream` (stderr) when `show`;
+    `alive` turning False means no one will finish it."""
+    with _view(stream or sys.stderr, show) as view:
         while True:
             job = _read(jobs, job_id)
             figures = job.progress.figures  # a training job counts steps, not documents
-            total = job.progress.total or figures.get("total_steps") or None
-            done = job.progress.done or figures.get("step", 0)
-            bar.update(task, total=total, completed=done, description=_step(jobs, job))
+            total = job.progress.total or int(figures.get("total_steps", 0)) or None
+            done = job.progress.done or int(figures.get("step", 0))
             if job.finished:
+                view.finish(job.state, job.progress.step, done, total)
                 return _read(jobs, job_id, items=True)
+            view.update(_step(jobs, job), done, total)
             if not alive():
                 raise ByoscError(f"the worker stopped before job {job_id} ended")
             time.sleep(POLL_S)
+
+
+def _view(stream: TextIO, show: bool) -> JobView:
+    if show and stream.isatty():
+        return BarView(stream)
+    return PlainLinesView(stream if show else None)
 
 
 def _read(jobs: SqlJobStore, job_id: str, *, items: bool = False) -> Job:
@@ -48,7 +60,7 @@ def _step(jobs: SqlJobStore, job: Job) -> str:
     running = jobs.items(job.id, states=("running",)) if job.state == "running" else []
     if running:
         item = running[0]
-        return f"{item.filename}: {item.step}"[:70]
+        return f"{item.filename}: {item.step}"
     return job.progress.step or job.state
 
 

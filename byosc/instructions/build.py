@@ -17,7 +17,7 @@ from byosc.instructions.gate import QualityGate, report
 from byosc.instructions.models import DatasetVersion, InstructionPair
 from byosc.ports import Catalog, DatasetStore, InstructionGenerator, SearchIndex
 
-Progress = Callable[[str], None]
+Progress = Callable[[str, int, int], None]  # the step, stages done, stages in all
 
 
 @dataclass
@@ -29,7 +29,9 @@ class DatasetBuilder:
     store: DatasetStore
     seed: int = 0
 
-    def build(self, course_id: str, progress: Progress = lambda _: None) -> DatasetVersion:
+    def build(
+        self, course_id: str, progress: Progress = lambda _step, _done, _total: None
+    ) -> DatasetVersion:
         """Writes the next version, or returns the latest when no document changed."""
         if self.catalog.get_course(course_id) is None:
             raise NotFound(f"course {course_id} does not exist")
@@ -41,13 +43,14 @@ class DatasetBuilder:
         if latest is not None and not todo and done == set(latest.documents):
             return latest
         carried = self._carried(latest, done)
+        stages = len(todo) + 3  # read each new document, generate, check, write
         chunks = []
-        for n, doc_id in enumerate(todo, start=1):
-            progress(f"reading {documents[doc_id].filename} ({n}/{len(todo)})")
+        for n, doc_id in enumerate(todo):
+            progress(f"reading {documents[doc_id].filename}", n, stages)
             chunks += self.index.chunks(course_id, doc_id)
-        progress(f"generating pairs from {len(chunks)} chunks")
+        progress(f"generating pairs from {len(chunks)} chunks", stages - 3, stages)
         generated = self.generator.generate(chunks)
-        progress(f"checking {len(generated.candidates)} pairs")
+        progress(f"checking {len(generated.candidates)} pairs", stages - 2, stages)
         kept, rejected = self.gate.check(generated.candidates, existing=carried)
         run = report(generated, kept, rejected)
         run.reused = len(carried)
@@ -64,7 +67,7 @@ class DatasetBuilder:
             documents=sorted(documents),
             report=run,
         )
-        progress(f"writing version {version.version}: {len(pairs)} pairs")
+        progress(f"writing version {version.version}: {len(pairs)} pairs", stages - 1, stages)
         return self.store.write_version(version, pairs)
 
     def _carried(self, latest: DatasetVersion | None, keep: set[str]) -> list[InstructionPair]:

@@ -24,7 +24,10 @@ def run_dataset_job(
     if job is None:
         return None
     try:
-        version = builder.build(job.course_id, lambda step: jobs.set_step(job_id, step))
+        version = builder.build(
+            job.course_id,
+            lambda step, done, total: jobs.set_step(job_id, step, done=done, total=total),
+        )
     except ByoscError as exc:
         jobs.fail_job(job_id, str(exc))
         return None

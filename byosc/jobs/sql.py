@@ -130,12 +130,22 @@ class SqlJobStore(ItemUpdates):
                 )
             )
 
-    def set_step(self, job_id: str, step: str, figures: dict[str, float] | None = None) -> None:
+    def set_step(
+        self,
+        job_id: str,
+        step: str,
+        figures: dict[str, float] | None = None,
+        *,
+        done: int | None = None,
+        total: int | None = None,
+    ) -> None:
         """Progress of a job without items, as a line users can read and, when given, the
-        figures behind it."""
+        figures behind it, or how many of its stages are done."""
         values: dict[str, Any] = {"step": step, "updated_at": utcnow()}
         if figures is not None:
             values["figures"] = json.dumps(figures)
+        if done is not None and total is not None:
+            values.update(done=done, total=total)
         with self.engine.begin() as conn:
             conn.execute(
                 jobs.update()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -34,16 +35,27 @@ def env(tmp_path: Path, byosc_home: Path, monkeypatch: pytest.MonkeyPatch) -> di
     return {**os.environ, **values}
 
 
+def _course_of(tmp_path: Path, files: dict[str, bytes]) -> None:
+    """Course "os" synced from a folder holding `files`."""
+    material = tmp_path / "sources" / "material"
+    material.mkdir(parents=True)
+    for name, data in files.items():
+        (material / name).write_bytes(data)
+    created = CliRunner().invoke(app, ["courses", "create", "os", "--source-path", str(material)])
+    assert created.exit_code == 0, created.output
+
+
 def test_refresh_runs_on_a_worker_it_starts_and_exits_2_when_a_file_fails(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    material = tmp_path / "sources" / "material"
-    material.mkdir(parents=True)
-    (material / "notes.md").write_bytes(b"# Paging\n\nA page is a fixed-size block.\n")
-    (material / "slides.pdf").write_bytes(make_pdf(["The TLB caches translations."]))
-    (material / "fake.pdf").write_bytes(b"plain text pretending")
-    created = CliRunner().invoke(app, ["courses", "create", "os", "--source-path", str(material)])
-    assert created.exit_code == 0, created.output
+    _course_of(
+        tmp_path,
+        {
+            "notes.md": b"# Paging\n\nA page is a fixed-size block.\n",
+            "slides.pdf": make_pdf(["The TLB caches translations."]),
+            "fake.pdf": b"plain text pretending",
+        },
+    )
 
     run = subprocess.run(
         [BYOSC, "refresh", "--course", "os", "--json"],
@@ -78,3 +90,28 @@ def test_a_source_folder_outside_the_allowed_roots_is_refused(
     result = CliRunner().invoke(app, ["courses", "create", "os", "--source-path", str(outside)])
     assert result.exit_code == 1
     assert "not under an allowed root" in result.output
+
+
+def test_refresh_into_a_log_prints_plain_progress_lines_with_the_dataset_stages_counted(
+    tmp_path: Path, env: dict[str, str]
+) -> None:
+    _course_of(
+        tmp_path,
+        {
+            "paging.md": b"# Paging\n\nA page is a fixed-size block of memory.\n",
+            "tlb.md": b"# TLB\n\nThe TLB is a cache of page translations.\n",
+        },
+    )
+
+    run = subprocess.run(
+        [BYOSC, "refresh", "--course", "os"], env=env, capture_output=True, timeout=300, check=False
+    )
+
+    log = run.stderr.decode()  # a pipe, not a terminal: no bar, no control codes
+    assert run.returncode == 0, log
+    assert "\x1b" not in log and "\r" not in log and "0/?" not in log
+    lines = log.splitlines()
+    assert all(re.match(r"\[\d+:\d\d\] ", line) for line in lines), log
+    # Two new documents: read each, generate, check, write.
+    assert any(re.search(r"pairs \([0-4]/5\)$", line) for line in lines), log
+    assert re.search(r"\] succeeded: dataset version 1: \d+ pairs", log), log
