@@ -266,6 +266,28 @@ class ChatResponse(BaseModel):
 class FileError(BaseModel):
     filename: str
     reason: str
+    document_id: str | None = Field(
+        default=None,
+        description="The ID to delete the refused file by, when the course keeps it.",
+    )
+
+
+def refused_file_id(course_id: str, source_id: str) -> str:
+    """One ID per source file, whichever version of it was refused."""
+    return hashlib.sha256(f"{course_id}:refused:{source_id}".encode()).hexdigest()[:24]
+
+
+class RefusedFile(BaseModel):
+    """A source file whose content could not be ingested: refreshes skip it until it changes,
+    and it can be deleted by `id` like a document."""
+
+    id: str
+    course_id: str
+    source_id: str
+    filename: str
+    checksum: str = Field(description="The source's checksum of the refused version.")
+    reason: str
+    refused_at: datetime = Field(default_factory=utcnow)
 
 
 class IngestReport(BaseModel):
@@ -364,7 +386,7 @@ class Job(BaseModel):
     @property
     def errors(self) -> list[FileError]:
         return [
-            FileError(filename=i.filename, reason=i.error or "failed")
+            FileError(filename=i.filename, reason=i.error or "failed", document_id=i.document_id)
             for i in self.items
             if i.state == "failed"
         ]

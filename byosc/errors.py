@@ -13,13 +13,22 @@ class AlreadyExists(ByoscError):
     pass
 
 
-class BadFile(ByoscError):
-    """A file that cannot be ingested: empty, unreadable, mislabelled or unsupported."""
+class Conflict(ByoscError):
+    """The request clashes with how the thing it names is kept (e.g. by the course's source)."""
 
-    def __init__(self, filename: str, reason: str) -> None:
+
+class BadFile(ByoscError):
+    """A file that cannot be ingested: empty, unreadable, mislabelled or unsupported.
+
+    `lasting`: the same bytes would fail the same way again, so a refresh skips them until
+    they change; False where a setting or the machine's load decided (no transcriber, a
+    time or memory limit)."""
+
+    def __init__(self, filename: str, reason: str, *, lasting: bool = True) -> None:
         super().__init__(f"{filename}: {reason}")
         self.filename = filename
         self.reason = reason
+        self.lasting = lasting
 
 
 class ModelUnavailable(ByoscError):

@@ -12,6 +12,7 @@ from byosc.domain import (
     Chunk,
     Course,
     Document,
+    RefusedFile,
     ScoredChunk,
     SearchMode,
     Section,
@@ -109,6 +110,12 @@ class Catalog(Protocol):
     def list_documents(self, course_id: str) -> list[Document]: ...
 
     def delete_document(self, course_id: str, document_id: str) -> bool: ...
+
+    def put_refused(self, refused: RefusedFile) -> None: ...
+
+    def list_refused(self, course_id: str) -> list[RefusedFile]: ...
+
+    def delete_refused(self, course_id: str, refused_id: str) -> bool: ...
 
 
 class JobQueue(Protocol):

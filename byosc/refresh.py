@@ -3,8 +3,10 @@
 `plan_refresh` diffs the source's listing against the indexed documents by source file:
 new files are indexed, changed ones re-indexed (the old vectors replaced), deleted ones
 removed, and unchanged ones skipped without being read when the source's checksum shows
-they did not change. `process_document` handles one new or changed file and is safe to
-run twice: point IDs depend only on course and content.
+they did not change. A file whose content was refused (empty, corrupt, unsupported) is
+skipped the same way until it changes, so it does not fail every refresh.
+`process_document` handles one new or changed file and is safe to run twice: point IDs
+depend only on course and content.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Literal
 
-from byosc.domain import Course, Document, ItemAction, SourceFile, content_hash
+from byosc.domain import Course, Document, ItemAction, RefusedFile, SourceFile, content_hash
 from byosc.ingest import Origin, Pipeline, Steps, index_document, remove_replaced
 from byosc.ports import Catalog, Source
 
@@ -29,6 +31,7 @@ class PlannedFile:
     filename: str
     file: SourceFile | None = None
     document: Document | None = None
+    refused: RefusedFile | None = None
 
     @property
     def queue(self) -> Literal["cpu", "gpu"]:
@@ -40,6 +43,8 @@ class PlannedFile:
 class RefreshPlan:
     course_id: str
     files: list[PlannedFile] = field(default_factory=list)
+    # Refusals of files the source no longer lists.
+    forgotten: list[RefusedFile] = field(default_factory=list)
 
     def count(self, action: ItemAction) -> int:
         return sum(1 for f in self.files if f.action == action)
@@ -51,14 +56,19 @@ def plan_refresh(course: Course, source: Source, catalog: Catalog) -> RefreshPla
     for document in catalog.list_documents(course.id):
         if document.source_id is not None:
             indexed[document.source_id] = document
+    refusals = {r.source_id: r for r in catalog.list_refused(course.id)}
     plan = RefreshPlan(course_id=course.id)
     listed = source.list_files()
     for file in listed:
         known = indexed.get(file.source_id)
-        plan.files.append(
-            PlannedFile(_action(file, known), file.source_id, file.name, file=file, document=known)
-        )
+        refused = refusals.get(file.source_id)
+        if refused is not None and file.checksum is not None and file.checksum == refused.checksum:
+            planned = PlannedFile("unchanged", file.source_id, file.name, file, known, refused)
+        else:
+            planned = PlannedFile(_action(file, known), file.source_id, file.name, file, known)
+        plan.files.append(planned)
     seen = {f.source_id for f in listed}
+    plan.forgotten = [r for source_id, r in refusals.items() if source_id not in seen]
     for source_id, document in sorted(indexed.items()):
         if source_id not in seen:
             plan.files.append(

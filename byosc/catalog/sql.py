@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from byosc.domain import Course, Document
+from byosc.domain import Course, Document, RefusedFile
 from byosc.errors import AlreadyExists
 
 metadata = sa.MetaData()
@@ -56,6 +56,22 @@ documents = sa.Table(
     sa.Column("source_checksum", sa.String(128), nullable=True),
     sa.UniqueConstraint("course_id", "content_hash"),
     sa.Index("documents_by_source", "course_id", "source_id"),
+)
+
+# Source files whose content failed to ingest, one row per file: refreshes skip the
+# refused version until the file changes.
+refused_files = sa.Table(
+    "refused_files",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column(
+        "course_id", sa.String(64), sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True
+    ),
+    sa.Column("source_id", sa.String(1000), nullable=False),
+    sa.Column("filename", sa.String(1000), nullable=False),
+    sa.Column("checksum", sa.String(128), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("refused_at", UtcDateTime(), nullable=False),
 )
 
 # Columns added after the first release: databases created before them gain them on start.
@@ -146,6 +162,7 @@ class SqlCatalog:
     def delete_course(self, course_id: str) -> bool:
         with self.engine.begin() as conn:
             conn.execute(documents.delete().where(documents.c.course_id == course_id))
+            conn.execute(refused_files.delete().where(refused_files.c.course_id == course_id))
             deleted = conn.execute(courses.delete().where(courses.c.id == course_id))
         return deleted.rowcount > 0
 
@@ -185,6 +202,28 @@ class SqlCatalog:
     def delete_document(self, course_id: str, document_id: str) -> bool:
         query = documents.delete().where(
             documents.c.course_id == course_id, documents.c.id == document_id
+        )
+        with self.engine.begin() as conn:
+            return conn.execute(query).rowcount > 0
+
+    def put_refused(self, refused: RefusedFile) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(refused_files.delete().where(refused_files.c.id == refused.id))
+            conn.execute(refused_files.insert().values(**refused.model_dump()))
+
+    def list_refused(self, course_id: str) -> list[RefusedFile]:
+        query = (
+            refused_files.select()
+            .where(refused_files.c.course_id == course_id)
+            .order_by(refused_files.c.filename)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [RefusedFile.model_validate(r._asdict()) for r in rows]
+
+    def delete_refused(self, course_id: str, refused_id: str) -> bool:
+        query = refused_files.delete().where(
+            refused_files.c.course_id == course_id, refused_files.c.id == refused_id
         )
         with self.engine.begin() as conn:
             return conn.execute(query).rowcount > 0

@@ -8,19 +8,13 @@ from typing import Annotated
 
 import typer
 
+from byosc.cli.options import CourseOpt, JsonFlag, fail
 from byosc.cli.runtime import Runtime
 from byosc.datasets.export import TRAINING_SYSTEM_PROMPT, to_chat_records, write_jsonl
 from byosc.errors import ByoscError, NotFound
 from byosc.instructions.models import DatasetVersion, Split
 
 app = typer.Typer(help="Instruction datasets generated from a course.", no_args_is_help=True)
-CourseOpt = Annotated[str, typer.Option("--course", "-c", help="Course ID.")]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-
-
-def _fail(exc: ByoscError) -> typer.Exit:
-    typer.secho(f"error: {exc}", fg="red", err=True)
-    return typer.Exit(code=1)
 
 
 @app.command("generate")
@@ -32,7 +26,7 @@ def generate(course: CourseOpt, as_json: JsonFlag = False) -> None:
                 course, lambda step, done, total: typer.echo(f"{step} ({done}/{total})", err=True)
             )
         except ByoscError as exc:
-            raise _fail(exc) from exc
+            raise fail(exc) from exc
     typer.echo(version.model_dump_json(indent=2)) if as_json else show(version)
 
 
@@ -52,7 +46,7 @@ def show_version(course: CourseOpt, version: int, as_json: JsonFlag = False) -> 
     with Runtime() as rt:
         found = rt.datasets.get_version(course, version)
         if found is None:
-            raise _fail(NotFound(f"course {course} has no dataset version {version}"))
+            raise fail(NotFound(f"course {course} has no dataset version {version}"))
         pairs = rt.datasets.pairs(course, version)[:5]
     if as_json:
         typer.echo(found.model_dump_json(indent=2))
@@ -72,7 +66,7 @@ def export(
     """Write a version as chat-format JSON lines (system, user, assistant)."""
     with Runtime() as rt:
         if rt.datasets.get_version(course, version) is None:
-            raise _fail(NotFound(f"course {course} has no dataset version {version}"))
+            raise fail(NotFound(f"course {course} has no dataset version {version}"))
         records = to_chat_records(rt.datasets.pairs(course, version, split), TRAINING_SYSTEM_PROMPT)
     write_jsonl(records, out)
     typer.echo(f"wrote {len(records)} records to {out}")

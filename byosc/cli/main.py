@@ -12,6 +12,7 @@ from pydantic import BaseModel, ValidationError
 
 from byosc.cli import render
 from byosc.cli.datasets_cmd import app as datasets_app
+from byosc.cli.documents_cmd import app as documents_app
 from byosc.cli.eval_cmd import app as eval_app
 from byosc.cli.jobs_cmd import refresh, worker
 from byosc.cli.keys_cmd import app as keys_app
@@ -29,6 +30,7 @@ from byosc.ingest import read_paths
 app = typer.Typer(help="BYOSC: course study buddies from lecture material.", no_args_is_help=True)
 courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_help=True)
 app.add_typer(courses_app, name="courses")
+app.add_typer(documents_app, name="documents")
 app.add_typer(models_app, name="models")
 app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")

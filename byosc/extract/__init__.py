@@ -72,25 +72,32 @@ def extract_file(
     limits: ExtractLimits | None = None,
 ) -> Extracted:
     """Sections of one file, or BadFile with a reason the uploader can act on."""
+    detected = check_content(data, filename)
+    if detected.kind in MEDIA_KINDS:
+        return _transcribe(data, filename, detected, transcriber)
+    return EXTRACTORS[detected.kind](limits or ExtractLimits()).extract(data, filename)
+
+
+def check_content(data: bytes, filename: str) -> Detected:
+    """What the file is, or BadFile when its bytes alone show it cannot be ingested (empty,
+    mislabelled, encrypted, unsupported): cheap enough to refuse an upload on."""
     if not data.strip():
         raise BadFile(filename, "empty file")
     detected = detect(data, filename)
     _check_declared_type(detected, filename)
     if detected.kind == "encrypted-office":
         raise BadFile(filename, "the document is password-protected; upload it without a password")
-    if detected.kind in MEDIA_KINDS:
-        return _transcribe(data, filename, detected, transcriber)
-    factory = EXTRACTORS.get(detected.kind)
-    if factory is None:
+    if detected.kind not in MEDIA_KINDS and detected.kind not in EXTRACTORS:
         raise BadFile(filename, f"unsupported file type: the content is {detected.label}")
-    return factory(limits or ExtractLimits()).extract(data, filename)
+    return detected
 
 
 def _transcribe(
     data: bytes, filename: str, detected: Detected, transcriber: Transcriber | None
 ) -> Extracted:
     if transcriber is None:
-        raise BadFile(filename, f"{NO_TRANSCRIBER} (the content is {detected.label})")
+        reason = f"{NO_TRANSCRIBER} (the content is {detected.label})"
+        raise BadFile(filename, reason, lasting=False)
     from byosc.extract.media import SpeechExtractor
 
     return SpeechExtractor(transcriber, detected.media_type).extract(data, filename)

@@ -68,14 +68,15 @@ def _run_child(parse: Parse, data: bytes, filename: str, limits: ExtractLimits) 
     try:
         output, errors = child.communicate(request, timeout=limits.max_seconds)
     except subprocess.TimeoutExpired:
-        raise BadFile(filename, f"took longer than {limits.max_seconds:g} s to parse") from None
+        reason = f"took longer than {limits.max_seconds:g} s to parse"
+        raise BadFile(filename, reason, lasting=False) from None
     finally:
         if child.poll() is None:
             child.kill()
             child.communicate()
     if child.returncode != 0 or not output:
         log.warning("%s: parser exited with %s: %s", filename, child.returncode, errors[-2000:])
-        raise BadFile(filename, _death_reason(child.returncode, limits))
+        raise BadFile(filename, _death_reason(child.returncode, limits), lasting=False)
     return _unpack(pickle.loads(output), filename, limits)
 
 
@@ -84,7 +85,7 @@ def _unpack(outcome: tuple[str, Any], filename: str, limits: ExtractLimits) -> E
     if kind == "ok":
         return Extracted.model_validate(payload)
     if kind == "memory":
-        raise BadFile(filename, _memory_reason(limits))
+        raise BadFile(filename, _memory_reason(limits), lasting=False)
     raise BadFile(filename, str(payload))
 
 

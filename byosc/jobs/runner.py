@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from byosc.domain import Course, Job, JobItem, utcnow
+from byosc.domain import Course, Job, JobItem, RefusedFile, refused_file_id, utcnow
 from byosc.errors import BadFile, ByoscError
 from byosc.ingest import Pipeline, remove_document
 from byosc.jobs.retry import TransientError, describe, gave_up, is_transient
@@ -60,6 +60,8 @@ def run_refresh(ctx: JobContext, job_id: str, dispatch: Dispatch) -> Job | None:
         if not ctx.jobs.items(job_id):
             course = _course(ctx, job.course_id)
             plan = plan_refresh(course, ctx.source(course), ctx.catalog)
+            for refused in plan.forgotten:
+                ctx.catalog.delete_refused(course.id, refused.id)
             ctx.jobs.record_plan(job_id, plan_items(job_id, plan))
         _remove_deleted(ctx, job)
     except Exception as exc:
@@ -82,6 +84,7 @@ def plan_items(job_id: str, plan: RefreshPlan) -> list[JobItem]:
     for n, planned in enumerate(plan.files):
         unchanged = planned.action == "unchanged"
         document = planned.document
+        refused = planned.refused
         items.append(
             JobItem(
                 id=f"{job_id}-{n:05d}",
@@ -92,13 +95,20 @@ def plan_items(job_id: str, plan: RefreshPlan) -> list[JobItem]:
                 queue=planned.queue,
                 state="skipped" if unchanged else "queued",
                 step="unchanged" if unchanged else "queued",
-                document_id=document.id if document else None,
-                chunks=document.chunks if document and unchanged else 0,
+                document_id=refused.id if refused else document.id if document else None,
+                note=_refused_note(refused),
+                chunks=document.chunks if document and unchanged and not refused else 0,
                 file=planned.file,
                 finished_at=now if unchanged else None,
             )
         )
     return items
+
+
+def _refused_note(refused: RefusedFile | None) -> str | None:
+    if refused is None:
+        return None
+    return f"refused before: {refused.reason}; skipped until the file changes"
 
 
 def run_item(ctx: JobContext, job_id: str, item_id: str) -> JobItem | None:
@@ -110,14 +120,17 @@ def run_item(ctx: JobContext, job_id: str, item_id: str) -> JobItem | None:
         ctx.jobs.finish_item(item_id, "failed", error=gave_up(ctx.max_attempts, item.error))
         return ctx.jobs.item(item_id)
     steps = JobSteps(ctx.jobs, item_id)
+    course_id = ""
     try:
         job = ctx.jobs.get(job_id, items=False)
         course = _course(ctx, job.course_id if job else "")
+        course_id = course.id
         if item.file is None:
             raise ByoscError(f"{item.filename}: the job holds no file to read")
         done = process_document(ctx.pipeline, ctx.source(course), course.id, item.file, steps)
+        ctx.catalog.delete_refused(course.id, refused_file_id(course.id, item.source_id))
     except Exception as exc:
-        _item_failed(ctx, item, exc, steps.finish())
+        _item_failed(ctx, item, exc, steps.finish(), course_id)
         return ctx.jobs.item(item_id)
     ctx.jobs.finish_item(
         item_id,
@@ -130,16 +143,42 @@ def run_item(ctx: JobContext, job_id: str, item_id: str) -> JobItem | None:
     return ctx.jobs.item(item_id)
 
 
-def _item_failed(ctx: JobContext, item: JobItem, exc: Exception, timings: dict[str, float]) -> None:
+def _item_failed(
+    ctx: JobContext, item: JobItem, exc: Exception, timings: dict[str, float], course_id: str
+) -> None:
+    refused = None
     if is_transient(exc):
         if item.attempts < ctx.max_attempts:
             ctx.jobs.item_error(item.id, describe(exc))
             raise TransientError(describe(exc)) from exc
         reason = gave_up(item.attempts, describe(exc))
+    elif isinstance(exc, BadFile):
+        reason = exc.reason
+        refused = _remember_refusal(ctx, item, exc, course_id)
     else:
-        reason = exc.reason if isinstance(exc, BadFile) else describe(exc)
+        reason = describe(exc)
         _log_unexpected(exc, item.filename)
-    ctx.jobs.finish_item(item.id, "failed", error=reason, timings=timings)
+    document_id = refused.id if refused else None
+    ctx.jobs.finish_item(item.id, "failed", error=reason, timings=timings, document_id=document_id)
+
+
+def _remember_refusal(
+    ctx: JobContext, item: JobItem, exc: BadFile, course_id: str
+) -> RefusedFile | None:
+    """Refreshes skip these bytes until they change: they would fail the same way."""
+    checksum = item.file.checksum if item.file else None
+    if not exc.lasting or checksum is None or not course_id:
+        return None
+    refused = RefusedFile(
+        id=refused_file_id(course_id, item.source_id),
+        course_id=course_id,
+        source_id=item.source_id,
+        filename=item.filename,
+        checksum=checksum,
+        reason=exc.reason,
+    )
+    ctx.catalog.put_refused(refused)
+    return refused
 
 
 def _remove_deleted(ctx: JobContext, job: Job) -> None:

@@ -35,6 +35,13 @@ ROUTES: list[Route] = [
     Route("/courses/{course_id}/documents", ["GET"], "ingest", "List documents", "read"),
     Route("/courses/{course_id}/documents", ["POST"], "ingest", "Upload documents", "manage"),
     Route(
+        "/courses/{course_id}/documents/{document_id}",
+        ["DELETE"],
+        "ingest",
+        "Delete a document or refused file: its file, vectors and rows",
+        "manage",
+    ),
+    Route(
         "/courses/{course_id}/refresh",
         ["POST"],
         "ingest",

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, File, HTTPException, Query, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from byosc.courses import create_course as create_checked_course
 from byosc.courses import delete_course as delete_course_everywhere
+from byosc.documents import delete_document as delete_document_everywhere
 from byosc.domain import Course, CourseId, Document, FileError, Job, SourceSpec
 from byosc.errors import NotFound
 from byosc.jobs.control import request_refresh, wait_for_job
-from byosc.uploads import save_uploads
+from byosc.uploads import accept_uploads
 from services.ingest.dependencies import (
     AdaptersDep,
     CatalogDep,
@@ -50,8 +51,16 @@ class NewCourse(BaseModel):
 
 class UploadAccepted(BaseModel):
     job_id: str
-    saved: list[str]
+    saved: list[str] = Field(description="The names the files are stored under.")
     refused: list[FileError] = Field(default_factory=list)
+    replaced: list[str] = Field(
+        default_factory=list,
+        description="Saved names that held other content: the upload is their new version.",
+    )
+    renamed: dict[str, str] = Field(
+        default_factory=dict,
+        description="Given name -> stored name, for names too long for the file system.",
+    )
     job: Job | None = Field(default=None, description="The job, when asked to wait for it.")
 
 
@@ -98,6 +107,19 @@ def list_documents(course_id: str, catalog: CatalogDep) -> list[Document]:
     return catalog.list_documents(course_id)
 
 
+@router.delete(
+    "/courses/{course_id}/documents/{document_id}",
+    status_code=204,
+    responses={409: {"description": "The course syncs from a folder or Drive: remove it there."}},
+)
+def delete_document(
+    course_id: str, document_id: str, catalog: CatalogDep, index: IndexDep, settings: SettingsDep
+) -> Response:
+    """A document or a refused file: its uploaded file, its vectors and its rows."""
+    delete_document_everywhere(catalog, index, settings, course_id, document_id)
+    return Response(status_code=204)
+
+
 @router.post(
     "/courses/{course_id}/documents",
     status_code=202,
@@ -119,19 +141,22 @@ def upload_documents(
         default=0, ge=0, le=600, description="Wait up to this long for the refresh to end."
     ),
 ) -> UploadAccepted | JSONResponse:
-    """Saves the files into the course's upload folder and refreshes the course."""
-    course = catalog.get_course(course_id)
-    if course is None:
-        raise NotFound(f"course {course_id} does not exist")
-    if course.source.kind != "upload":
-        raise HTTPException(409, f"course {course_id} syncs from its {course.source.kind} source")
+    """Saves the files into the course's upload folder and refreshes the course. A name
+    already in the course is a new version of that document; files whose content cannot
+    be ingested (empty, mislabelled, unsupported) are refused at once."""
     uploads = [(f.filename or "upload", f.file) for f in files]
-    saved, refused = save_uploads(settings, course_id, uploads)
-    if not saved:
-        reasons = "; ".join(f"{e.filename}: {e.reason}" for e in refused)
+    result = accept_uploads(catalog, settings, course_id, uploads)
+    if not result.saved:
+        reasons = "; ".join(f"{e.filename}: {e.reason}" for e in result.refused)
         return JSONResponse({"detail": f"no file was accepted: {reasons}"}, status_code=422)
     job, _ = request_refresh(catalog, jobs, queue, settings, course_id)
-    accepted = UploadAccepted(job_id=job.id, saved=saved, refused=refused)
+    accepted = UploadAccepted(
+        job_id=job.id,
+        saved=result.saved,
+        refused=result.refused,
+        replaced=result.replaced,
+        renamed=result.renamed,
+    )
     if wait_s > 0:
         accepted.job = wait_for_job(jobs, job.id, wait_s)
         if accepted.job.finished:

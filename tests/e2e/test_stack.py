@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,9 +40,9 @@ def course(api: httpx.Client) -> str:
     ]
     response = api.post("/courses/os101/documents", files=files, params={"wait_s": 120})
     assert response.status_code == 200, response.text
-    job = response.json()["job"]
-    assert job["state"] == "partial"
-    assert {e["filename"] for e in job["errors"]} == {"fake.pdf", "empty.txt"}
+    # Content no refresh could ingest is refused at once, and never enters the course.
+    assert {e["filename"] for e in response.json()["refused"]} == {"fake.pdf", "empty.txt"}
+    assert response.json()["job"]["state"] == "succeeded"
     documents = api.get("/courses/os101/documents").json()
     assert sorted(d["filename"] for d in documents) == ["handout.pdf", "notes.md"]
     return "os101"
@@ -140,16 +141,49 @@ def test_uploading_the_same_file_again_changes_nothing(api: httpx.Client, course
 def test_a_refresh_is_accepted_and_watched_through_the_gateway(
     api: httpx.Client, course: str
 ) -> None:
-    accepted = api.post("/courses/os101/refresh")
+    job = _refreshed(api, "os101")
+    assert job["progress"]["done"] == job["progress"]["total"] == 2
+    assert job["changes"]["unchanged"] == 2 and job["state"] == "succeeded"
+    assert all("attempts" in item and "timings" in item for item in job["items"])
+
+
+def _refreshed(api: httpx.Client, course_id: str) -> dict[str, Any]:
+    """The course's refresh, asked for through the gateway and watched until it ends."""
+    accepted = api.post(f"/courses/{course_id}/refresh")
     assert accepted.status_code == 202, accepted.text
     job_id = accepted.json()["job_id"]
     deadline = time.monotonic() + 120
     while (job := api.get(f"/jobs/{job_id}").json())["state"] in ("queued", "running"):
         assert time.monotonic() < deadline
         time.sleep(0.2)
-    assert job["progress"]["done"] == job["progress"]["total"] == 4
-    assert job["changes"]["unchanged"] == 2 and job["state"] == "partial"
-    assert all("attempts" in item and "timings" in item for item in job["items"])
+    return dict(job)
+
+
+def test_a_refused_upload_is_skipped_by_later_refreshes_and_deleted_through_the_gateway(
+    api: httpx.Client,
+) -> None:
+    assert api.post("/courses", json={"id": "del101", "name": "Deletions"}).status_code == 201
+    long_name = "lecture-" + "x" * 300 + ".md"
+    files = [
+        ("files", (long_name, b"# Paging\n\nA page table maps pages to frames.\n")),
+        ("files", ("broken.pdf", b"%PDF-1.4\nnot the rest of a PDF\n", "application/pdf")),
+    ]
+    uploaded = api.post("/courses/del101/documents", files=files, params={"wait_s": 120})
+    assert uploaded.status_code == 200, uploaded.text
+    stored = uploaded.json()["renamed"][long_name]
+    assert stored.endswith(".md") and len(stored) < len(long_name)
+    [error] = uploaded.json()["job"]["errors"]
+    assert error["filename"] == "broken.pdf" and error["document_id"]
+
+    again = _refreshed(api, "del101")
+    assert again["state"] == "succeeded" and not again["errors"]
+
+    for document_id in (error["document_id"], api.get("/courses/del101/documents").json()[0]["id"]):
+        deleted = api.delete(f"/courses/del101/documents/{document_id}")
+        assert deleted.status_code == 204, deleted.text
+    assert api.get("/courses/del101/documents").json() == []
+    assert api.get("/courses/del101/search", params={"q": "page table"}).json() == []
+    assert _refreshed(api, "del101")["progress"]["total"] == 0
 
 
 def test_courses_take_a_source_and_refuse_folders_outside_the_allowed_roots(

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 
 from byosc.catalog.sql import SqlCatalog
-from byosc.domain import Course, Document, SourceFile, content_hash
+from byosc.domain import (
+    Course,
+    Document,
+    RefusedFile,
+    SourceFile,
+    content_hash,
+    refused_file_id,
+)
 from byosc.refresh import plan_refresh
 from byosc.sources.local import LocalFolderSource
 
@@ -107,6 +114,37 @@ def test_recordings_are_planned_on_the_gpu_queue(catalog: SqlCatalog) -> None:
     ]
     plan = plan_refresh(Course(id="cs1", name="One"), _Listed(listing), catalog)
     assert [f.queue for f in plan.files] == ["gpu", "gpu", "cpu"]
+
+
+def _refused(catalog: SqlCatalog, source_id: str, data: bytes) -> RefusedFile:
+    refused = RefusedFile(
+        id=refused_file_id("cs1", source_id),
+        course_id="cs1",
+        source_id=source_id,
+        filename=source_id,
+        checksum=content_hash(data),
+        reason="empty file",
+    )
+    catalog.put_refused(refused)
+    return refused
+
+
+def test_a_refused_file_is_skipped_until_it_changes_and_forgotten_once_it_is_gone(
+    catalog: SqlCatalog,
+) -> None:
+    kept = _refused(catalog, "fake.pdf", b"text")
+    _refused(catalog, "edited.pdf", b"old text")
+    gone = _refused(catalog, "gone.pdf", b"more text")
+    listing = [
+        SourceFile(source_id="fake.pdf", name="fake.pdf", checksum=content_hash(b"text")),
+        SourceFile(source_id="edited.pdf", name="edited.pdf", checksum=content_hash(b"%PDF-")),
+    ]
+    plan = plan_refresh(Course(id="cs1", name="One"), _Listed(listing), catalog)
+    assert [(f.source_id, f.action, f.refused) for f in plan.files] == [
+        ("fake.pdf", "unchanged", kept),
+        ("edited.pdf", "new", None),
+    ]
+    assert plan.forgotten == [gone]
 
 
 class _Listed:
