@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
+from byosc.auth.key_courses import missing_courses, missing_message
 from byosc.auth.models import ApiKey, KeyRequest, Role
 from byosc.auth.store import SqlKeyStore
 from byosc.cli.refusals import plain
@@ -43,6 +44,9 @@ def create(
         typer.secho(f"error: {plain(exc)}", fg="red", err=True)
         raise typer.Exit(code=1) from exc
     with Runtime() as rt:
+        if missing := missing_courses(rt.catalog.engine, request.courses):
+            typer.secho(f"error: {'; '.join(map(missing_message, missing))}", fg="red", err=True)
+            raise typer.Exit(code=1)
         issued = SqlKeyStore(rt.catalog.engine).create(request)
     if as_json:
         typer.echo(issued.model_dump_json(indent=2))

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Depends
+from fastapi.exceptions import RequestValidationError
 
 from byosc.auth.cache import CachedKeys
+from byosc.auth.key_courses import missing_courses, missing_message
 from byosc.auth.models import ApiKey, IssuedKey, KeyRequest
 from byosc.auth.store import KeyStore
 from services.common.state import from_state
@@ -20,11 +23,25 @@ router = APIRouter(
 
 KeyStoreDep = Annotated[KeyStore, Depends(from_state("key_store"))]
 CachedKeysDep = Annotated[CachedKeys, Depends(from_state("keys"))]
+DatabaseDep = Annotated[sa.Engine, Depends(from_state("db"))]
 
 
 @router.post("/keys", status_code=201, summary="Create an API key (admin)")
-def create_key(body: KeyRequest, store: KeyStoreDep) -> IssuedKey:
-    """The response holds the key's token; store it now, it cannot be shown again."""
+def create_key(body: KeyRequest, store: KeyStoreDep, db: DatabaseDep) -> IssuedKey:
+    """The response holds the key's token; store it now, it cannot be shown again. Every
+    course of the scope must exist (422 otherwise)."""
+    if missing := missing_courses(db, body.courses):
+        raise RequestValidationError(
+            [
+                {
+                    "type": "course_missing",
+                    "loc": ("body", "courses", body.courses.index(course_id)),
+                    "msg": missing_message(course_id),
+                    "input": course_id,
+                }
+                for course_id in missing
+            ]
+        )
     return store.create(body)
 
 

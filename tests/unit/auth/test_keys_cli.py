@@ -9,20 +9,22 @@ import pytest
 from typer.testing import CliRunner
 
 from byosc.auth.store import SqlKeyStore
-from byosc.catalog.sql import open_engine
+from byosc.catalog.sql import SqlCatalog, open_engine
 from byosc.cli.main import app
+from byosc.domain import Course
 
 
 def test_keys_are_created_listed_and_revoked_from_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BYOSC_DATA_DIR", str(tmp_path))
+    engine = open_engine(f"sqlite:///{tmp_path / 'byosc.db'}")
+    SqlCatalog(engine).create_course(Course(id="cs140", name="OS"))
     runner = CliRunner()
     args = ["keys", "create", "--name", "lms", "--role", "client", "-c", "cs140", "--json"]
     created = runner.invoke(app, args)
     assert created.exit_code == 0, created.output
     issued = json.loads(created.output)
-    engine = open_engine(f"sqlite:///{tmp_path / 'byosc.db'}")
     store = SqlKeyStore(engine)
     assert store.authenticate(issued["token"]).courses == ["cs140"]  # type: ignore[union-attr]
 
@@ -45,3 +47,17 @@ def test_a_key_for_a_malformed_course_id_is_refused(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert '"CS 140" is not a valid course ID; a course ID has 2 to 63' in result.output
+
+
+def test_a_key_for_a_course_that_does_not_exist_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BYOSC_DATA_DIR", str(tmp_path))
+    engine = open_engine(f"sqlite:///{tmp_path / 'byosc.db'}")
+    SqlCatalog(engine).create_course(Course(id="cs140", name="OS"))
+    args = ["keys", "create", "--name", "x", "--role", "client", "-c", "cs140", "-c", "cs999"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    assert "error: course cs999 does not exist" in result.output
+    assert SqlKeyStore(engine).list() == []
+    engine.dispose()
