@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from byosc.auth.store import SqlKeyStore
@@ -14,12 +16,17 @@ from byosc.cli.main import app
 from byosc.domain import Course
 
 
-def test_keys_are_created_listed_and_revoked_from_the_command_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[sa.Engine]:
+    """The metadata DB of BYOSC_DATA_DIR, with one course, cs140."""
     monkeypatch.setenv("BYOSC_DATA_DIR", str(tmp_path))
     engine = open_engine(f"sqlite:///{tmp_path / 'byosc.db'}")
     SqlCatalog(engine).create_course(Course(id="cs140", name="OS"))
+    yield engine
+    engine.dispose()
+
+
+def test_keys_are_created_listed_and_revoked_from_the_command_line(engine: sa.Engine) -> None:
     runner = CliRunner()
     args = ["keys", "create", "--name", "lms", "--role", "client", "-c", "cs140", "--json"]
     created = runner.invoke(app, args)
@@ -36,13 +43,9 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line(
     assert revoked.exit_code == 0 and json.loads(revoked.output)["revoked_at"]
     assert store.authenticate(issued["token"]) is None
     assert runner.invoke(app, ["keys", "revoke", "000000000000"]).exit_code == 1
-    engine.dispose()
 
 
-def test_a_key_for_a_malformed_course_id_is_refused(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("BYOSC_DATA_DIR", str(tmp_path))
+def test_a_key_for_a_malformed_course_id_is_refused(engine: sa.Engine) -> None:
     args = ["keys", "create", "--name", "x", "--role", "client", "-c", "CS 140"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
@@ -50,14 +53,10 @@ def test_a_key_for_a_malformed_course_id_is_refused(
 
 
 def test_a_key_for_a_course_that_does_not_exist_is_refused_naming_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    engine: sa.Engine,
 ) -> None:
-    monkeypatch.setenv("BYOSC_DATA_DIR", str(tmp_path))
-    engine = open_engine(f"sqlite:///{tmp_path / 'byosc.db'}")
-    SqlCatalog(engine).create_course(Course(id="cs140", name="OS"))
     args = ["keys", "create", "--name", "x", "--role", "client", "-c", "cs140", "-c", "cs999"]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert "error: course cs999 does not exist" in result.output
     assert SqlKeyStore(engine).list() == []
-    engine.dispose()
