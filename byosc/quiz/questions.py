@@ -8,6 +8,7 @@ import re
 
 from byosc.domain import Citation, ScoredChunk
 from byosc.facts import Fact, subject_key
+from byosc.quiz.distractors import Candidate, pick_distractors, ranked
 from byosc.quiz.models import QuestionKind, QuizQuestion
 from byosc.rag.citations import citation_of, snippet
 from byosc.rag.prompt import location
@@ -69,49 +70,33 @@ def _list_question(fact: Fact) -> str:
 def _multiple_choice(
     fact: Fact, pool: list[Fact], rng: random.Random
 ) -> tuple[str, str, list[str]] | None:
+    definitions = ranked(fact, [f for f in pool if f.kind == "definition"], rng)
+    wrong: list[Candidate]
     if fact.kind == "definition":
         answer = term(fact.subject)
         where = f' (from "{fact.context}")' if fact.labelled and fact.context else ""
         question = f'Which term matches this description{where}: "{fact.answer}"?'
-        candidates = _ranked(fact, [f for f in pool if f.kind == "definition"], rng)
-        wrong = [term(f.subject) for f in candidates]
+        wrong = [(term(f.subject), f) for f in definitions]
     elif fact.kind == "list":
         answer = rng.choice(fact.items)
         about = fact.subject if fact.subject in (fact.context or "") else f'"{fact.subject}"'
         question = f"Which of these is one of the {about}?"
-        others = _ranked(fact, [f for f in pool if f.kind == "list"], rng)
-        wrong = [item for f in others for item in f.items] + [term(f.subject) for f in pool]
-        wrong = [w for w in wrong if subject_key(w) not in {subject_key(i) for i in fact.items}]
+        others = ranked(fact, [f for f in pool if f.kind == "list"], rng)
+        # Terms, never list headings or figure labels: those are no answer to "which of these".
+        wrong = [(item, f) for f in others for item in f.items]
+        wrong += [(term(f.subject), f) for f in definitions]
+        wrong = [w for w in wrong if subject_key(w[0]) not in {subject_key(i) for i in fact.items}]
     else:
         answer = fact.answer
         question = f'What does {fact.subject} in "{fact.chunk.title}" show?'
-        wrong = [f.answer for f in _ranked(fact, [f for f in pool if f.kind == "figure"], rng)]
-    distractors = _first_distinct(wrong, answer, DISTRACTORS)
+        figures = ranked(fact, [f for f in pool if f.kind == "figure"], rng)
+        wrong = [(f.answer, f) for f in figures]
+    distractors = pick_distractors(fact, answer, wrong, DISTRACTORS)
     if len(distractors) < DISTRACTORS:
         return None
     options = [answer, *distractors]
     rng.shuffle(options)
     return question, answer, options
-
-
-def _ranked(fact: Fact, candidates: list[Fact], rng: random.Random) -> list[Fact]:
-    """Other facts, the closest kin first (same list, then same document), shuffled within."""
-    others = [f for f in candidates if f.key != fact.key]
-    rng.shuffle(others)
-    return sorted(
-        others,
-        key=lambda f: (f.context != fact.context, f.chunk.document_id != fact.chunk.document_id),
-    )
-
-
-def _first_distinct(options: list[str], answer: str, limit: int) -> list[str]:
-    seen = {subject_key(answer)}
-    picked: list[str] = []
-    for option in options:
-        if subject_key(option) not in seen and len(picked) < limit:
-            seen.add(subject_key(option))
-            picked.append(option)
-    return picked
 
 
 def in_sentence(subject: str) -> str:

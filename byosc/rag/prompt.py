@@ -42,8 +42,14 @@ def location(chunk: Located) -> str:
         end = f"-{_clock(chunk.end_s)}" if chunk.end_s is not None else ""
         parts.append(f"at {_clock(chunk.start_s)}{end}")
     if chunk.heading and chunk.page is None:
-        parts.append(chunk.heading)
-    return ", ".join(parts)
+        parts.append(_below_title(chunk.heading, chunk.title))
+    return ", ".join(p for p in parts if p)
+
+
+def _below_title(heading: str, title: str) -> str:
+    """A heading path without its first step when that is the title, said just before it."""
+    first, _, rest = heading.partition(" > ")
+    return rest if first.strip() == title.strip() else heading
 
 
 def _clock(seconds: float | None) -> str:
