@@ -1,7 +1,8 @@
 """QuizMaker: retrieve chunks, mine their facts, one question per distinct fact.
 
-Extractive and deterministic: the same course, topic and n give the same quiz, and every
-answer is a phrase of the chunk its question cites.
+Extractive and deterministic: the same course, topic and n give the same questions, and
+every answer is a phrase of the chunk its question cites. Each quiz made is stored under a
+new ID, and grading reads it back from there.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ from byosc.quiz.models import (
     Quiz,
     QuizQuestion,
     QuizRequest,
+    new_quiz_id,
 )
 from byosc.quiz.questions import build_question
+from byosc.quiz.store import SqlQuizStore
 from byosc.text import content_words
 
 Retrieve = Callable[[str, str, int], list[ScoredChunk]]
@@ -35,10 +38,13 @@ KIND_ORDER = {"definition": 0, "list": 1, "figure": 2}
 
 
 class QuizMaker:
-    def __init__(self, catalog: Catalog, embedder: Embedder, retrieve: Retrieve) -> None:
+    def __init__(
+        self, catalog: Catalog, embedder: Embedder, retrieve: Retrieve, quizzes: SqlQuizStore
+    ) -> None:
         self.catalog = catalog
         self.embedder = embedder
         self.retrieve = retrieve
+        self.quizzes = quizzes
 
     def make(self, course_id: str, request: QuizRequest) -> Quiz:
         topic = (request.topic or "").strip() or None
@@ -57,12 +63,19 @@ class QuizMaker:
             note = (
                 f"The material holds {len(questions)} distinct facts to ask about, not {request.n}."
             )
-        return Quiz(course_id=course_id, topic=topic, questions=questions, note=note)
+        quiz = Quiz(
+            quiz_id=new_quiz_id(), course_id=course_id, topic=topic, questions=questions, note=note
+        )
+        self.quizzes.add(quiz)
+        return quiz
 
     def grade(self, course_id: str, request: GradeRequest) -> GradeResult:
         if self.catalog.get_course(course_id) is None:
             raise NotFound(f"course {course_id} does not exist")
-        return grade_answers(self.embedder, course_id, request)
+        quiz = self.quizzes.get(course_id, request.quiz_id)
+        result = grade_answers(self.embedder, quiz, request.answers)
+        self.quizzes.record_grade(result)
+        return result
 
     def _topic_chunks(
         self, course_id: str, topic: str, n: int

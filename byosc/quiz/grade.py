@@ -8,7 +8,14 @@ import re
 from collections.abc import Sequence
 
 from byosc.ports import Embedder
-from byosc.quiz.models import GradeRequest, GradeResult, QuestionGrade, QuizQuestion, Verdict
+from byosc.quiz.models import (
+    GradeResult,
+    NotInQuiz,
+    QuestionGrade,
+    Quiz,
+    QuizQuestion,
+    Verdict,
+)
 from byosc.quiz.questions import LETTERS, place
 from byosc.text import content_words, plain
 
@@ -20,16 +27,20 @@ POINTS: dict[Verdict, float] = {"correct": 1.0, "partial": 0.5, "incorrect": 0.0
 MISSING_SHOWN = 6
 
 
-def grade_answers(embedder: Embedder, course_id: str, request: GradeRequest) -> GradeResult:
+def grade_answers(embedder: Embedder, quiz: Quiz, answers: dict[str, str]) -> GradeResult:
+    """Grades against the quiz's own questions; an answer to a question it lacks is refused."""
+    unknown = sorted(set(answers) - {q.id for q in quiz.questions})
+    if unknown:
+        raise NotInQuiz(f"quiz {quiz.quiz_id} has no question {', '.join(unknown)}")
     short = {
-        q.id: (q.answer, request.answers[q.id])
-        for q in request.questions
-        if q.kind == "short_answer" and request.answers.get(q.id, "").strip()
+        q.id: (q.answer, answers[q.id])
+        for q in quiz.questions
+        if q.kind == "short_answer" and answers.get(q.id, "").strip()
     }
     similarity = _similarities(embedder, short)
     results = []
-    for question in request.questions:
-        given = request.answers.get(question.id, "").strip()
+    for question in quiz.questions:
+        given = answers.get(question.id, "").strip()
         if not given:
             results.append(_result(question, given, "incorrect", "No answer given."))
         elif question.kind == "multiple_choice":
@@ -37,7 +48,8 @@ def grade_answers(embedder: Embedder, course_id: str, request: GradeRequest) -> 
         else:
             results.append(_short(question, given, similarity[question.id]))
     return GradeResult(
-        course_id=course_id,
+        quiz_id=quiz.quiz_id,
+        course_id=quiz.course_id,
         score=sum(r.score for r in results),
         max_score=len(results),
         results=results,

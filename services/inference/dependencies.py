@@ -25,6 +25,7 @@ from byosc.bootstrap import (
     open_search_index,
 )
 from byosc.ports import ChatModel, SearchIndex
+from byosc.quiz.store import SqlQuizStore
 from byosc.rag.chat import RagChat
 from byosc.settings import Settings
 from byosc.training.registry import SqlAdapterRegistry
@@ -50,6 +51,7 @@ def lifespan(settings: Settings):
         )
         app.state.settings = settings
         app.state.catalog = catalog
+        app.state.quizzes = SqlQuizStore(catalog.engine)
         app.state.index = index
         app.state.model = model
         app.state.chat = open_rag_chat(
@@ -92,5 +94,10 @@ def _index(request: Request) -> SearchIndex:
     return request.app.state.index
 
 
+def _quizzes(request: Request) -> SqlQuizStore:
+    return request.app.state.quizzes
+
+
 ChatDep = Annotated[RagChat, Depends(_chat)]
 IndexDep = Annotated[SearchIndex, Depends(_index)]
+QuizzesDep = Annotated[SqlQuizStore, Depends(_quizzes)]

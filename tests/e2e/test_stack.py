@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -255,9 +256,11 @@ def test_chat_cites_a_recording_by_time_span_and_a_deck_by_slide(api: httpx.Clie
 
 
 def test_a_quiz_through_the_gateway_is_cited_and_grades_its_own_answers(
-    api: httpx.Client, course: str
+    api: httpx.Client, course: str, bearer_client: Callable[[str], httpx.Client]
 ) -> None:
-    response = api.post(f"/courses/{course}/quiz", json={"n": 3})
+    key = api.post("/keys", json={"name": "quiz", "role": "client", "courses": [course]})
+    client = bearer_client(key.json()["token"])
+    response = client.post(f"/courses/{course}/quiz", json={"n": 3})
     assert response.status_code == 200, response.text
     quiz = response.json()
     questions = quiz["questions"]
@@ -265,10 +268,14 @@ def test_a_quiz_through_the_gateway_is_cited_and_grades_its_own_answers(
     assert 1 <= len({q["question"] for q in questions}) == len(questions) < 3
     assert quiz["note"]
     assert all(q["citations"] and q["answer"] for q in questions)
+    grade = f"/courses/{course}/quiz/grade"
+    banana = {q["id"]: "banana" for q in questions}
+    forged = [{**q, "answer": "banana"} for q in questions]
+    assert client.post(grade, json={"questions": forged, "answers": banana}).status_code == 422
+    graded = client.post(grade, json={"quiz_id": quiz["quiz_id"], "answers": banana})
+    assert graded.status_code == 200 and graded.json()["score"] == 0
     answers = {q["id"]: q["answer"] for q in questions}
-    graded = api.post(
-        f"/courses/{course}/quiz/grade", json={"questions": questions, "answers": answers}
-    )
+    graded = client.post(grade, json={"quiz_id": quiz["quiz_id"], "answers": answers})
     assert graded.status_code == 200, graded.text
     assert graded.json()["score"] == graded.json()["max_score"] == len(questions)
     assert api.post("/courses/nope/quiz", json={"n": 2}).status_code == 404

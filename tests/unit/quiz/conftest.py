@@ -1,4 +1,5 @@
-"""Hand-built chunks of a small course, a retrieve function over them and the real embedder."""
+"""Hand-built chunks of a small course, a retrieve function over them, the real embedder and
+a quiz maker storing its quizzes in a real SQLite catalog."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from byosc.catalog.sql import SqlCatalog
 from byosc.domain import Chunk, Course, Document, ScoredChunk
 from byosc.errors import NotFound
 from byosc.ports import Embedder
+from byosc.quiz.generate import QuizMaker
+from byosc.quiz.store import SqlQuizStore
 from byosc.settings import Settings
 from byosc.text import content_words
 
@@ -81,3 +84,13 @@ def catalog(tmp_path: Path) -> SqlCatalog:
 @pytest.fixture(scope="session")
 def embedder(byosc_home: Path) -> Embedder:
     return open_embedder(Settings(home=byosc_home))
+
+
+@pytest.fixture
+def quizzes(catalog: SqlCatalog) -> SqlQuizStore:
+    return SqlQuizStore(catalog.engine)
+
+
+@pytest.fixture
+def maker(catalog: SqlCatalog, embedder: Embedder, quizzes: SqlQuizStore) -> QuizMaker:
+    return QuizMaker(catalog, embedder, retrieve, quizzes)

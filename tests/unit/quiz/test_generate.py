@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from byosc.catalog.sql import SqlCatalog
 from byosc.errors import NotFound
-from byosc.ports import Embedder
 from byosc.quiz.generate import QuizMaker
 from byosc.quiz.models import NotEnoughMaterial, QuizRequest
-from tests.unit.quiz.conftest import CHUNKS, retrieve
-
-
-@pytest.fixture
-def maker(catalog: SqlCatalog, embedder: Embedder) -> QuizMaker:
-    return QuizMaker(catalog, embedder, retrieve)
+from byosc.quiz.store import SqlQuizStore
+from tests.unit.quiz.conftest import CHUNKS
 
 
 def test_a_course_quiz_takes_questions_from_every_document_in_turn(maker: QuizMaker) -> None:
@@ -57,10 +51,19 @@ def test_too_little_material_returns_what_there_is_with_a_note(maker: QuizMaker)
     assert quiz.note and "not 20" in quiz.note
 
 
-def test_the_same_request_gives_the_same_quiz(maker: QuizMaker) -> None:
+def test_the_same_request_gives_the_same_questions_under_a_new_quiz_id(maker: QuizMaker) -> None:
     first = maker.make("os", QuizRequest(n=5, topic="scheduling"))
     again = maker.make("os", QuizRequest(n=5, topic="scheduling"))
-    assert first == again
+    assert first.questions == again.questions
+    assert first.quiz_id != again.quiz_id
+
+
+def test_every_quiz_made_is_stored_with_its_answers(
+    maker: QuizMaker, quizzes: SqlQuizStore
+) -> None:
+    quiz = maker.make("os", QuizRequest(n=4))
+    stored = quizzes.get("os", quiz.quiz_id)
+    assert stored.questions == quiz.questions and stored.topic is None
 
 
 def test_a_topic_quiz_asks_only_about_chunks_naming_the_topic(maker: QuizMaker) -> None:
