@@ -20,6 +20,7 @@ import httpx
 from byosc.auth.models import IssuedKey
 from byosc.auth.store import SqlKeyStore, first_admin_key
 from byosc.catalog.sql import open_engine
+from byosc.running_stack import announced
 from byosc.settings import Settings
 from services.ingest.presence import worker_running
 
@@ -148,8 +149,10 @@ def main() -> None:
             print(f"admin API key (shown once, keep it): {admin.token}")
             print(f"  export BYOSC_KEY={admin.token}")
         print(f"logs in {stack.data_dir / 'logs'}; Ctrl-C stops everything", flush=True)
-        while all(p.poll() is None for p in stack.processes.values()):
-            time.sleep(1)
+        # `byosc keys` finds the data directory (and so the gateway's keys) through this.
+        with announced(Settings().home, stack.data_dir):
+            while all(p.poll() is None for p in stack.processes.values()):
+                time.sleep(1)
         print("a service exited; stopping the others", file=sys.stderr)
     except KeyboardInterrupt:
         print("\nstopping", flush=True)

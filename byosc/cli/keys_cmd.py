@@ -15,10 +15,29 @@ from byosc.auth.store import SqlKeyStore
 from byosc.cli.refusals import plain
 from byosc.cli.runtime import Runtime
 from byosc.errors import NotFound
+from byosc.running_stack import running_stack_dir
+from byosc.settings import Settings
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def _runtime() -> Runtime:
+    """On the metadata DB the gateway reads: BYOSC_DATA_DIR's, else that of the stack
+    `make up` runs, else the default. Says which on stderr, where --json output is not."""
+    settings = Settings()
+    if settings.database.url is not None:
+        where = "the metadata DB of BYOSC_DATABASE__URL"
+    elif settings.data_dir is not None:
+        where = f"data directory {settings.data_path.resolve()} (BYOSC_DATA_DIR)"
+    elif (stack_dir := running_stack_dir(settings.home)) is not None:
+        settings = settings.model_copy(update={"data_dir": stack_dir})
+        where = f"data directory {stack_dir} (the running stack's)"
+    else:
+        where = f"data directory {settings.data_path} (the default: no stack is running)"
+    typer.echo(f"keys in {where}", err=True)
+    return Runtime(settings)
 
 
 def _describe(key: ApiKey) -> str:
@@ -43,7 +62,7 @@ def create(
     except ValidationError as exc:
         typer.secho(f"error: {plain(exc)}", fg="red", err=True)
         raise typer.Exit(code=1) from exc
-    with Runtime() as rt:
+    with _runtime() as rt:
         if missing := missing_courses(rt.catalog.engine, request.courses):
             typer.secho(f"error: {'; '.join(map(missing_message, missing))}", fg="red", err=True)
             raise typer.Exit(code=1)
@@ -58,7 +77,7 @@ def create(
 @app.command("list")
 def list_keys(as_json: JsonFlag = False) -> None:
     """Every key, revoked ones included; never their tokens."""
-    with Runtime() as rt:
+    with _runtime() as rt:
         keys = SqlKeyStore(rt.catalog.engine).list()
     if as_json:
         typer.echo(json.dumps([k.model_dump(mode="json") for k in keys], indent=2))
@@ -73,7 +92,7 @@ def revoke(
     as_json: JsonFlag = False,
 ) -> None:
     """Revoke a key; gateways refuse it within auth.cache_s seconds."""
-    with Runtime() as rt:
+    with _runtime() as rt:
         try:
             key = SqlKeyStore(rt.catalog.engine).revoke(key_id)
         except NotFound as exc:

@@ -17,6 +17,7 @@ from byosc.auth.cache import CachedKeys
 from byosc.auth.job_courses import job_course
 from byosc.auth.jwt_tokens import JwtVerifier, TokenRefused, looks_like_jwt
 from byosc.auth.models import ApiKey
+from byosc.settings import Settings
 from services.gateway.routes import CourseIn
 
 bearer = HTTPBearer(
@@ -76,8 +77,19 @@ async def _authenticate(
     # A fresh lookup is reused in the event loop; only a store query goes to a thread.
     key = keys.remembered(token) or await run_in_threadpool(keys.authenticate, token)
     if key is None:
-        raise _unauthorized("unknown or revoked API key")
+        raise _unauthorized(_unknown_key(request.app.state.settings))
     return key
+
+
+def _unknown_key(settings: Settings) -> str:
+    if settings.database.url is not None:
+        return "unknown or revoked API key"
+    # Embedded, the usual cause is a key made in another data directory than the gateway's.
+    data_dir = settings.data_path.resolve()
+    return (
+        f"unknown or revoked API key; keys belong to one data directory and this gateway's is "
+        f"{data_dir}: make keys there with BYOSC_DATA_DIR={data_dir} byosc keys create"
+    )
 
 
 def _jwt_verifier(app: FastAPI) -> JwtVerifier:

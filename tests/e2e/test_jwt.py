@@ -127,7 +127,7 @@ def test_a_gateway_without_jwts_takes_a_token_for_an_unknown_api_key(
         plain.stop_all()
     assert refused.status_code == 401
     assert refused.headers["www-authenticate"] == "Bearer"
-    assert refused.json() == {"detail": "unknown or revoked API key"}
+    assert refused.json()["detail"].startswith("unknown or revoked API key;")
 
 
 def test_the_api_description_tells_integrators_which_claims_to_mint(stack: Stack) -> None:

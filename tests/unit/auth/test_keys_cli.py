@@ -14,6 +14,7 @@ from byosc.auth.store import SqlKeyStore
 from byosc.catalog.sql import SqlCatalog, open_engine
 from byosc.cli.main import app
 from byosc.domain import Course
+from byosc.running_stack import announced
 
 
 @pytest.fixture
@@ -31,16 +32,16 @@ def test_keys_are_created_listed_and_revoked_from_the_command_line(engine: sa.En
     args = ["keys", "create", "--name", "lms", "--role", "client", "-c", "cs140", "--json"]
     created = runner.invoke(app, args)
     assert created.exit_code == 0, created.output
-    issued = json.loads(created.output)
+    issued = json.loads(created.stdout)
     store = SqlKeyStore(engine)
     assert store.authenticate(issued["token"]).courses == ["cs140"]  # type: ignore[union-attr]
 
     listed = runner.invoke(app, ["keys", "list", "--json"])
-    assert [k["id"] for k in json.loads(listed.output)] == [issued["key"]["id"]]
+    assert [k["id"] for k in json.loads(listed.stdout)] == [issued["key"]["id"]]
     assert issued["token"] not in listed.output
 
     revoked = runner.invoke(app, ["keys", "revoke", issued["key"]["id"], "--json"])
-    assert revoked.exit_code == 0 and json.loads(revoked.output)["revoked_at"]
+    assert revoked.exit_code == 0 and json.loads(revoked.stdout)["revoked_at"]
     assert store.authenticate(issued["token"]) is None
     assert runner.invoke(app, ["keys", "revoke", "000000000000"]).exit_code == 1
 
@@ -60,3 +61,35 @@ def test_a_key_for_a_course_that_does_not_exist_is_refused_naming_it(
     assert result.exit_code == 1
     assert "error: course cs999 does not exist" in result.output
     assert SqlKeyStore(engine).list() == []
+
+
+def test_keys_go_to_the_running_stacks_data_directory_when_none_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, stack_dir = tmp_path / "home", tmp_path / "stack"
+    stack_dir.mkdir()
+    monkeypatch.delenv("BYOSC_DATA_DIR", raising=False)
+    monkeypatch.setenv("BYOSC_HOME", str(home))
+    args = ["keys", "create", "--name", "ops", "--role", "admin", "--json"]
+    with announced(home, stack_dir):
+        created = CliRunner().invoke(app, args)
+    assert created.exit_code == 0, created.output
+    assert f"data directory {stack_dir} (the running stack's)" in created.stderr
+    token = json.loads(created.stdout)["token"]
+    engine = open_engine(f"sqlite:///{stack_dir / 'byosc.db'}")
+    assert SqlKeyStore(engine).authenticate(token) is not None
+    engine.dispose()
+    assert not (home / "data" / "byosc.db").exists()
+
+
+def test_a_named_data_directory_wins_over_the_running_stacks(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home, stack_dir = tmp_path / "home", tmp_path / "stack"
+    stack_dir.mkdir()
+    monkeypatch.setenv("BYOSC_HOME", str(home))
+    with announced(home, stack_dir):
+        listed = CliRunner().invoke(app, ["keys", "list"])
+    assert listed.exit_code == 0
+    assert f"data directory {tmp_path} (BYOSC_DATA_DIR)" in listed.stderr
+    assert not (stack_dir / "byosc.db").exists()
