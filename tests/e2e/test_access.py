@@ -61,7 +61,13 @@ def test_a_client_key_gets_404_on_every_route_of_a_course_outside_its_scope(
     issue: Issue, courses: tuple[str, str], beta_job: str
 ) -> None:
     client = issue("client", ["alpha"])
-    values = {"course_id": "beta", "job_id": beta_job, "version": "1", "name": "beta-v1"}
+    values = {
+        "course_id": "beta",
+        "job_id": beta_job,
+        "version": "1",
+        "name": "beta-v1",
+        "document_id": "0123456789abcdef01234567",
+    }
     checked = []
     for route in ROUTES:
         if not re.search(r"\{(course_id|job_id)\}", route.path) and route.path != "/chat":
