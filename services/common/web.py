@@ -1,5 +1,6 @@
-"""Error mapping, request IDs, request metrics, /healthz, /readyz and /metrics, installed the
-same way on every service. A service adds its own metrics to `app.state.metrics_registry`."""
+"""Error mapping, request IDs, request metrics, /healthz, /readyz, /metrics and the docs
+pages, installed the same way on every service. A service adds its own metrics to
+`app.state.metrics_registry`."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ from byosc.errors import (
 from byosc.jobs.retry import TransientError
 from byosc.llm.adapters import AdapterRejected
 from byosc.training.registry import InvalidTransition
+from services.common.docs import install_docs
 from services.common.request_middleware import RequestIds, RequestMetrics
 from services.common.validation_errors import capped_validation_errors
 
@@ -86,6 +88,7 @@ def install_common(
         return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
 
     app.exception_handler(RequestValidationError)(capped_validation_errors)
+    install_docs(app)
 
     # RequestIds wraps RequestMetrics (the later one added is the outer): the ID is set
     # before anything inside logs, and the metrics count the 500 it answers for an error
