@@ -33,7 +33,6 @@ def make_quiz(course_id: str, body: QuizRequest, rag: ChatDep, quizzes: QuizzesD
     responses={
         400: {"description": "An answer to a question the quiz does not have"},
         404: {"description": "No such course, or no such quiz in it"},
-        422: {"description": "No quiz_id, or questions sent instead of it"},
     },
 )
 def grade_quiz(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from byosc.catalog.sql import open_engine
 from byosc.datasets.sql import SqlDatasetStore
 from byosc.jobs.sql import SqlJobStore
+from byosc.quiz.store import SqlQuizStore
 from byosc.training.registry import SqlAdapterRegistry
 
 STARTERS = 6
@@ -20,6 +21,7 @@ def _start(url: str) -> None:
     SqlJobStore(engine)
     SqlDatasetStore(engine)
     SqlAdapterRegistry(engine)
+    SqlQuizStore(engine)
     engine.dispose()
 
 
@@ -41,4 +43,4 @@ def test_stores_opening_at_once_on_a_new_database_all_start(database_url: str) -
         thread.join(timeout=120)
     assert failures == []
     names = set(sa.inspect(sa.create_engine(database_url)).get_table_names())
-    assert {"courses", "jobs", "dataset_versions", "adapters"} <= names
+    assert {"courses", "jobs", "dataset_versions", "adapters", "quizzes"} <= names
