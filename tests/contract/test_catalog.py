@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from byosc.catalog.sql import SqlCatalog
-from byosc.domain import Course, Document
+from byosc.domain import Course, Document, RefusedFile, refused_file_id
 from byosc.errors import AlreadyExists
 
 
@@ -83,6 +83,40 @@ def test_documents_are_found_by_their_source_file(catalog: SqlCatalog) -> None:
     assert [d.content_hash for d in found] == ["aaa"]
     assert found[0].source_id == "week1/a.pdf"
     assert catalog.find_by_source("cs101", "week1/b.pdf") == []
+
+
+def _refused(course_id: str, source_id: str, checksum: str, reason: str) -> RefusedFile:
+    return RefusedFile(
+        id=refused_file_id(course_id, source_id),
+        course_id=course_id,
+        source_id=source_id,
+        filename=source_id,
+        checksum=checksum,
+        reason=reason,
+    )
+
+
+def test_a_refused_file_is_kept_once_per_source_file_until_deleted(catalog: SqlCatalog) -> None:
+    catalog.create_course(Course(id="cs101", name="Intro"))
+    catalog.create_course(Course(id="bio200", name="Cells"))
+    catalog.put_refused(_refused("cs101", "b.pdf", "v1", "empty file"))
+    catalog.put_refused(_refused("cs101", "b.pdf", "v2", "unreadable or corrupt PDF"))
+    catalog.put_refused(_refused("cs101", "a.pdf", "v1", "empty file"))
+    catalog.put_refused(_refused("bio200", "c.pdf", "v1", "empty file"))
+
+    listed = catalog.list_refused("cs101")
+
+    assert [(r.filename, r.checksum, r.reason) for r in listed] == [
+        ("a.pdf", "v1", "empty file"),
+        ("b.pdf", "v2", "unreadable or corrupt PDF"),
+    ]
+    assert listed[0].refused_at.tzinfo is not None
+    assert catalog.delete_refused("cs101", listed[0].id) is True
+    assert catalog.delete_refused("bio200", listed[1].id) is False  # not that course's
+    assert [r.filename for r in catalog.list_refused("cs101")] == ["b.pdf"]
+    catalog.delete_course("cs101")
+    assert catalog.list_refused("cs101") == []
+    assert [r.filename for r in catalog.list_refused("bio200")] == ["c.pdf"]
 
 
 def test_a_database_from_before_source_tracking_gains_the_columns(tmp_path: Path) -> None:
