@@ -28,6 +28,9 @@ from services.ingest.presence import worker_running
 SERVICES = ["modelserver", "inference", "worker", "ingest", "trainer", "gateway"]
 # Processes that reach the index the inference service owns.
 INDEX_OVER_HTTP = {"ingest", "worker"}
+# Started only once /readyz says so: the model server loads and warms up its model after
+# it starts listening, and a chat sent before then would come back degraded.
+WAIT_FOR_READY = {"modelserver"}
 DEFAULT_PORTS = {
     "gateway": 8000,
     "ingest": 8001,
@@ -126,13 +129,17 @@ class Stack:
             if self._healthy(service):
                 return
             time.sleep(0.2)
-        raise RuntimeError(f"{service} did not become healthy within {timeout_s:.0f}s")
+        raise RuntimeError(
+            f"{service} did not become healthy within {timeout_s:.0f}s; "
+            f"see its log in {self.data_dir}/logs"
+        )
 
     def _healthy(self, service: str) -> bool:
         if service == "worker":
             return worker_running(Settings(data_dir=self.data_dir))
+        probe = "readyz" if service in WAIT_FOR_READY else "healthz"
         try:
-            return httpx.get(f"{self.url(service)}/healthz", timeout=1.0).status_code == 200
+            return httpx.get(f"{self.url(service)}/{probe}", timeout=1.0).status_code == 200
         except httpx.HTTPError:
             return False
 

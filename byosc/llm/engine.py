@@ -59,12 +59,26 @@ class _Request:
         return int(self.inputs["input_ids"].shape[1])
 
 
-class _Cancelled(StoppingCriteria):
-    def __init__(self, event: threading.Event) -> None:
-        self._event = event
+@dataclass
+class EngineStats:
+    """What the engine is doing, for a server's metrics: read from any thread, written by
+    the engine's own."""
+
+    running: int = 0
+    generated_tokens: int = 0
+    cancelled: int = 0  # generations stopped, or skipped, because their caller left
+
+
+class _Progress(StoppingCriteria):
+    """Called after every generated token: counts it, and stops once `cancel` is set."""
+
+    def __init__(self, stats: EngineStats, cancel: threading.Event) -> None:
+        self._stats = stats
+        self._cancel = cancel
 
     def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.Tensor:
-        return torch.full((input_ids.shape[0],), self._event.is_set(), dtype=torch.bool)
+        self._stats.generated_tokens += int(input_ids.shape[0])
+        return torch.full((input_ids.shape[0],), self._cancel.is_set(), dtype=torch.bool)
 
 
 class LocalEngine:
@@ -77,6 +91,7 @@ class LocalEngine:
         self._peft: Any = None  # the PeftModel around _base while any adapter is loaded
         self._adapters: dict[str, LoadedAdapter] = {}
         self._slots = itertools.count(1)
+        self.stats = EngineStats()
 
     @property
     def max_model_len(self) -> int:
@@ -96,9 +111,12 @@ class LocalEngine:
         max_tokens: int = DEFAULT_MAX_TOKENS,
         temperature: float = 0.0,
         top_p: float = 1.0,
+        cancel: threading.Event | None = None,
     ) -> Generation:
+        """`cancel`: set it from another thread to stop the generation at its next token
+        (its caller went away); the text so far is returned."""
         request = self._prepare(messages, model, max_tokens, temperature, top_p)
-        return self._on_worker(self._run, request)
+        return self._on_worker(self._run, request, None, cancel or threading.Event())
 
     def stream(
         self,
@@ -195,22 +213,34 @@ class LocalEngine:
     def _run(
         self,
         request: _Request,
-        streamer: TextIteratorStreamer | None = None,
-        cancel: threading.Event | None = None,
+        streamer: TextIteratorStreamer | None,
+        cancel: threading.Event,
     ) -> Generation:
-        stopping = StoppingCriteriaList([_Cancelled(cancel)]) if cancel else None
-        with torch.inference_mode():
-            model, selection = self._model_for(request.model)
-            output = model.generate(
-                **request.inputs,
-                **request.sampling,
-                **selection,
-                max_new_tokens=request.max_new_tokens,
-                pad_token_id=self._pad_id(),
-                streamer=streamer,
-                stopping_criteria=stopping,
-            )
-        new_tokens = output[0, request.prompt_tokens :].tolist()
+        if cancel.is_set():  # its caller left while it waited for the engine
+            self.stats.cancelled += 1
+            if streamer is not None:
+                streamer.end()
+            return self._result(request, [])
+        self.stats.running += 1
+        try:
+            with torch.inference_mode():
+                model, selection = self._model_for(request.model)
+                output = model.generate(
+                    **request.inputs,
+                    **request.sampling,
+                    **selection,
+                    max_new_tokens=request.max_new_tokens,
+                    pad_token_id=self._pad_id(),
+                    streamer=streamer,
+                    stopping_criteria=StoppingCriteriaList([_Progress(self.stats, cancel)]),
+                )
+        finally:
+            self.stats.running -= 1
+        if cancel.is_set():
+            self.stats.cancelled += 1
+        return self._result(request, output[0, request.prompt_tokens :].tolist())
+
+    def _result(self, request: _Request, new_tokens: list[int]) -> Generation:
         return Generation(
             text=self._tokenizer.decode(new_tokens, skip_special_tokens=True),
             model=request.model,

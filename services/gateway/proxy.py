@@ -7,10 +7,10 @@ from typing import Any
 
 import httpx
 from fastapi import HTTPException, Request, Response
-from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.background import BackgroundTask
+from fastapi.responses import JSONResponse
 
 from byosc.request_ids import request_id_headers
+from services.common.disconnects import ClosingStreamingResponse
 
 # Hop-by-hop and length headers are recomputed by each side. The caller's API key stays at
 # the gateway: the services behind it have no use for it. The request ID the caller sent
@@ -47,11 +47,13 @@ async def _send(
 
 async def forward(client: httpx.AsyncClient, base_url: str, request: Request) -> Response:
     upstream = await _send(client, base_url, request, stream=True)
-    return StreamingResponse(
+    # Closed however the answer ends: a caller that leaves mid-stream closes the service's
+    # stream too, which stops the work behind it (a chat's generation).
+    return ClosingStreamingResponse(
         _body(upstream),
         status_code=upstream.status_code,
         headers=_incoming_headers(upstream),
-        background=BackgroundTask(upstream.aclose),
+        close=upstream.aclose,
     )
 
 

@@ -26,6 +26,7 @@ from byosc.openai_compat import (
     error_body,
     model_list,
 )
+from services.common.disconnects import event_stream
 from services.common.state import CatalogDep
 from services.common.web import error_status
 from services.inference.dependencies import ChatDep
@@ -74,7 +75,7 @@ def chat_completions(
     # stream that breaks after its headers.
     first = next(events)
     chunks = completion_chunks(chain([first], events), body.model, request.max_tokens)
-    return StreamingResponse(_sse(chunks), media_type="text/event-stream")
+    return event_stream(_sse(chunks), events)
 
 
 @router.get("/models")

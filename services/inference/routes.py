@@ -11,6 +11,7 @@ from fastapi.responses import StreamingResponse
 
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk
 from byosc.rag.chat import Delta, Done
+from services.common.disconnects import event_stream
 from services.inference.dependencies import ChatDep
 
 router = APIRouter(tags=["chat"])
@@ -35,7 +36,7 @@ def chat(body: ChatRequest, rag: ChatDep) -> ChatResponse | StreamingResponse:
     # Pull the first event before answering, so a course that does not exist gives a 404
     # instead of a stream that breaks after its headers.
     first = next(events)
-    return StreamingResponse(_sse(first, events), media_type="text/event-stream")
+    return event_stream(_sse(first, events), events)
 
 
 def _sse(first: Delta | Done, rest: Iterator[Delta | Done]) -> Iterator[str]:

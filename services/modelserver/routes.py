@@ -8,17 +8,20 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, StreamingResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
 from byosc.llm.engine import LocalEngine
 from byosc.llm.generation import GenerationStream
 from byosc.openai_compat import completion_id
+from services.common.disconnects import event_stream, on_disconnect
 from services.modelserver.errors import OpenAIError, openai_errors
 from services.modelserver.schemas import (
     ChatCompletionRequest,
@@ -32,7 +35,15 @@ from services.modelserver.schemas import (
 )
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/v1", tags=["openai"])
+
+
+def _require_ready(request: Request) -> None:
+    if not request.app.state.readiness.ready:
+        message = f"the model server is not ready yet: {request.app.state.readiness.engine}"
+        raise OpenAIError(503, message, "ServiceUnavailableError")
+
+
+router = APIRouter(prefix="/v1", tags=["openai"], dependencies=[Depends(_require_ready)])
 
 
 def _engine(request: Request) -> LocalEngine:
@@ -60,15 +71,21 @@ async def list_models(engine: EngineDep, started: StartedDep) -> dict[str, Any]:
 
 @router.post("/chat/completions", response_model=None)
 async def chat_completions(
-    body: ChatCompletionRequest, engine: EngineDep
+    body: ChatCompletionRequest, engine: EngineDep, request: Request
 ) -> JSONResponse | StreamingResponse:
+    """A client that disconnects (a cut stream, a caller's timeout) stops its generation at
+    the next token, or before it starts if it is still waiting for the engine."""
     args = body.generation_args()
     with openai_errors():
         if body.stream:
             stream = await run_in_threadpool(lambda: engine.stream(body.chat(), **args))
             events = _events(stream, body.model or engine.base_name, body.include_usage)
-            return StreamingResponse(events, media_type="text/event-stream")
-        generation = await run_in_threadpool(lambda: engine.generate(body.chat(), **args))
+            return event_stream(events, stream)
+        cancel = threading.Event()
+        async with on_disconnect(request, cancel.set):
+            generation = await run_in_threadpool(
+                lambda: engine.generate(body.chat(), cancel=cancel, **args)
+            )
     return JSONResponse(completion_body(generation))
 
 
@@ -100,7 +117,7 @@ async def _events(stream: GenerationStream, model: str, include_usage: bool) -> 
     cid, created = completion_id(), int(time.time())
     try:
         yield _sse(chunk_body(cid, created, model, {"role": "assistant", "content": ""}))
-        async for piece in iterate_in_threadpool(stream):
+        while (piece := await _next_piece(stream)) is not None:
             yield _sse(chunk_body(cid, created, model, {"content": piece}))
         result = stream.result
         yield _sse(chunk_body(cid, created, model, {}, finish_reason=result.finish_reason))
@@ -114,6 +131,12 @@ async def _events(stream: GenerationStream, model: str, include_usage: bool) -> 
         # A client that disconnects lands here too: stop generating for it.
         stream.close()
     yield "data: [DONE]\n\n"
+
+
+async def _next_piece(stream: GenerationStream) -> str | None:
+    """The next piece, None at the end. The wait is left behind if the client disconnects,
+    so the generation is cancelled at once, not when its next piece comes."""
+    return await anyio.to_thread.run_sync(next, stream, None, abandon_on_cancel=True)
 
 
 def _sse(payload: dict[str, Any]) -> str:
