@@ -104,7 +104,7 @@ def open_chat_model(
         from byosc.models import bundled_models
 
         engine = LocalEngine(bundled_models(settings).llm_dir, base_name=settings.llm.model)
-        return EngineChatModel(engine)
+        return EngineChatModel(engine, settings.llm)
     from byosc.llm.openai_chat import OpenAIChatModel
 
     llm = settings.llm

@@ -157,7 +157,15 @@ SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "sparse", "hybrid", "hybrid-dbs
 
 class ScoredChunk(BaseModel):
     chunk: Chunk
-    score: float
+    score: float = Field(
+        description="The ranking's score: fused (RRF), BM25, cosine or cross-encoder, by the "
+        "search mode; it orders results and is not comparable across modes."
+    )
+    relevance: float | None = Field(
+        default=None,
+        description="Cosine similarity of the chunk to the question, the measure the relevance "
+        "threshold (rag.min_relevance) is compared with.",
+    )
     vector: list[float] | None = Field(
         default=None,
         exclude=True,
@@ -176,7 +184,12 @@ class Citation(BaseModel):
     start_s: float | None = None
     end_s: float | None = None
     snippet: str
-    score: float
+    score: float = Field(description="The source's ranking score (see ScoredChunk.score).")
+    relevance: float | None = Field(
+        default=None,
+        description="Cosine similarity of the source to the question: read it against the "
+        "relevance threshold, below which an answer says the material does not cover it.",
+    )
 
 
 class ChatMessage(BaseModel):

@@ -135,14 +135,25 @@ class Completion(BaseModel):
 
 
 class ChatModel(Protocol):
-    """An OpenAI-style chat model; `model` picks the base model or a LoRA adapter by name."""
+    """An OpenAI-style chat model; `model` picks the base model or a LoRA adapter by name.
+    The text ends before the first of the `stop` strings, which is not part of it."""
 
     def complete(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Completion: ...
 
     def stream(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Iterator[str]: ...
 
     def models(self) -> list[str]: ...

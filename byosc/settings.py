@@ -69,6 +69,22 @@ class LlmSettings(BaseModel):
         description="Run the local engine inside this process instead of calling a server "
         "(the CLI in the embedded profile).",
     )
+    repetition_penalty: float = Field(
+        default=1.0,
+        gt=0,
+        description="vLLM's repetition penalty, sent with every generation (the local engine "
+        "takes it too): above 1 makes tokens already in the prompt or the answer less likely. "
+        "It counts the sources in the prompt, so it also keeps the model from quoting them: "
+        "at 1.1 the bundled model left its sources for made-up text. 1: off.",
+    )
+    no_repeat_ngram_size: int = Field(
+        default=10,
+        ge=0,
+        description="The local engine never lets an answer write the same run of this many "
+        "tokens twice (runs of the prompt may be quoted); 0: off. vLLM has no such control "
+        "and ignores the field (it logs that it did); the chat's repeat cut "
+        "(rag.repeat_span_words) applies whatever the server.",
+    )
 
 
 class ChunkSettings(BaseModel):
@@ -121,6 +137,14 @@ class RagSettings(BaseModel):
         le=1.0,
         description="Best chunk's cosine similarity to the question below which the answer is "
         "that the material does not cover it (calibrated with `byosc eval retrieval`).",
+    )
+    repeat_span_words: int = Field(
+        default=8,
+        ge=0,
+        description="An answer ends where it starts repeating itself (a run of this many "
+        "words, or a sentence, it already said), at the end of the sentence before; a stream "
+        "holds back the sentence being written and this many words until they cannot be "
+        "cut. 0: answers are never cut.",
     )
     model_timeout_s: float = Field(
         default=60.0,

@@ -20,6 +20,14 @@ def where(c: Citation) -> str:
     return ", ".join(parts)
 
 
+def closeness(relevance: float | None, score: float) -> str:
+    """The number to read against the relevance threshold (rag.min_relevance), labelled;
+    the ranking's own score, which is not comparable with it, only when that is missing."""
+    if relevance is None:
+        return f"rank score {score:.2f}"
+    return f"relevance {relevance:.2f}"
+
+
 def show_answer(response: ChatResponse) -> None:
     typer.echo(response.answer)
     if response.covered:
@@ -27,7 +35,7 @@ def show_answer(response: ChatResponse) -> None:
     if response.citations:
         typer.echo("\nSources:")
     for c in response.citations:
-        typer.echo(f"  [{c.n}] {where(c)}  (score {c.score:.2f})")
+        typer.echo(f"  [{c.n}] {where(c)}  ({closeness(c.relevance, c.score)})")
         typer.echo(f"      {c.snippet}")
 
 
@@ -44,5 +52,5 @@ def show_report(report: IngestReport) -> None:
 
 def show_hits(hits: list[ScoredChunk]) -> None:
     for rank, hit in enumerate(hits, start=1):
-        typer.echo(f"{rank:2d}. {hit.score:.3f}  {location(hit.chunk)}")
+        typer.echo(f"{rank:2d}. {closeness(hit.relevance, hit.score)}  {location(hit.chunk)}")
         typer.echo(f"    {snippet(hit.chunk.text, 160)}")

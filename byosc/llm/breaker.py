@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Literal, get_args
 
@@ -122,18 +122,30 @@ class BreakerChatModel:
         self.breaker = breaker
 
     def complete(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Completion:
         with self.breaker.calling():
-            return self.model.complete(messages, model=model, max_tokens=max_tokens)
+            return self.model.complete(messages, model=model, max_tokens=max_tokens, stop=stop)
 
     def stream(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
-    ) -> Iterator[str]:
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
+    ) -> Generator[str, None, None]:
         # The first piece settles whether the server answers; a long answer must not hold
         # a half-open circuit's probe until it ends.
         with self.breaker.calling():
-            pieces = iter(self.model.stream(messages, model=model, max_tokens=max_tokens))
+            pieces = iter(
+                self.model.stream(messages, model=model, max_tokens=max_tokens, stop=stop)
+            )
             first = next(pieces, None)
         if first is None:
             return

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Unpack
 
 import torch
 from transformers import (
@@ -31,7 +31,9 @@ from transformers import (
 from byosc.errors import AlreadyExists, ByoscError, NotFound
 from byosc.llm.adapters import AdapterRejected, check_base_model, check_shapes, read_adapter
 from byosc.llm.chat_template import format_chat
-from byosc.llm.generation import DEFAULT_MAX_TOKENS, Generation, GenerationStream
+from byosc.llm.generation import DEFAULT_MAX_TOKENS, Controls, Generation, GenerationStream
+from byosc.llm.repetition import repetition_args
+from byosc.llm.stops import cut_at_stop, until_stop
 from byosc.settings import BASE_MODEL_NAME
 
 _NO_ADAPTER = "__base__"  # peft's name for "base model only" in adapter_names
@@ -53,6 +55,7 @@ class _Request:
     inputs: dict[str, torch.Tensor]
     max_new_tokens: int
     sampling: dict[str, Any]
+    stop: tuple[str, ...] = ()
 
     @property
     def prompt_tokens(self) -> int:
@@ -112,10 +115,11 @@ class LocalEngine:
         temperature: float = 0.0,
         top_p: float = 1.0,
         cancel: threading.Event | None = None,
+        **controls: Unpack[Controls],
     ) -> Generation:
         """`cancel`: set it from another thread to stop the generation at its next token
         (its caller went away); the text so far is returned."""
-        request = self._prepare(messages, model, max_tokens, temperature, top_p)
+        request = self._prepare(messages, model, max_tokens, temperature, top_p, **controls)
         return self._on_worker(self._run, request, None, cancel or threading.Event())
 
     def stream(
@@ -126,9 +130,10 @@ class LocalEngine:
         max_tokens: int = DEFAULT_MAX_TOKENS,
         temperature: float = 0.0,
         top_p: float = 1.0,
+        **controls: Unpack[Controls],
     ) -> GenerationStream:
         """Queues the generation; bad requests raise here, before any piece."""
-        request = self._prepare(messages, model, max_tokens, temperature, top_p)
+        request = self._prepare(messages, model, max_tokens, temperature, top_p, **controls)
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
         cancel = threading.Event()
 
@@ -139,7 +144,8 @@ class LocalEngine:
                 streamer.end()  # unblocks the reader, which then gets this error
                 raise
 
-        return GenerationStream(iter(streamer), self._worker.submit(work), cancel)
+        pieces = until_stop(streamer, request.stop)
+        return GenerationStream(pieces, self._worker.submit(work), cancel)
 
     def load_adapter(self, name: str, path: Path | str) -> None:
         path = Path(path).expanduser().resolve()
@@ -194,6 +200,9 @@ class LocalEngine:
         max_tokens: int,
         temperature: float,
         top_p: float,
+        stop: Sequence[str] = (),
+        repetition_penalty: float = 1.0,
+        no_repeat_ngram_size: int = 0,
     ) -> _Request:
         name = model or self.base_name
         self._require_known(name)
@@ -208,7 +217,9 @@ class LocalEngine:
             raise ByoscError(
                 f"the prompt has {prompt_tokens} tokens; {name} reads at most {self.max_model_len}"
             )
-        return _Request(name, dict(inputs), min(max_tokens, room), _sampling(temperature, top_p))
+        repetition = repetition_args(repetition_penalty, no_repeat_ngram_size, prompt_tokens)
+        sampling = _sampling(temperature, top_p) | repetition
+        return _Request(name, dict(inputs), min(max_tokens, room), sampling, tuple(stop))
 
     def _run(
         self,
@@ -233,6 +244,7 @@ class LocalEngine:
                     pad_token_id=self._pad_id(),
                     streamer=streamer,
                     stopping_criteria=StoppingCriteriaList([_Progress(self.stats, cancel)]),
+                    **self._stop_strings(request.stop),
                 )
         finally:
             self.stats.running -= 1
@@ -241,13 +253,20 @@ class LocalEngine:
         return self._result(request, output[0, request.prompt_tokens :].tolist())
 
     def _result(self, request: _Request, new_tokens: list[int]) -> Generation:
+        decoded = self._tokenizer.decode(new_tokens, skip_special_tokens=True)
+        # As with vLLM, the text ends before the stop string the generation stopped at.
+        text, stopped = cut_at_stop(decoded, request.stop)
+        ended = stopped or bool(new_tokens and new_tokens[-1] in self._eos_ids())
         return Generation(
-            text=self._tokenizer.decode(new_tokens, skip_special_tokens=True),
+            text=text,
             model=request.model,
             prompt_tokens=request.prompt_tokens,
             completion_tokens=len(new_tokens),
-            finish_reason="stop" if new_tokens and new_tokens[-1] in self._eos_ids() else "length",
+            finish_reason="stop" if ended else "length",
         )
+
+    def _stop_strings(self, stop: tuple[str, ...]) -> dict[str, Any]:
+        return {"stop_strings": list(stop), "tokenizer": self._tokenizer} if stop else {}
 
     def _require_known(self, name: str) -> None:
         if name != self.base_name and name not in self._adapters:

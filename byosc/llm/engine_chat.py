@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from byosc.llm.engine import LocalEngine
+from byosc.llm.generation import Controls, repetition_controls
 from byosc.ports import Completion
+from byosc.settings import LlmSettings
 
 
 class EngineChatModel:
-    def __init__(self, engine: LocalEngine) -> None:
+    def __init__(self, engine: LocalEngine, settings: LlmSettings | None = None) -> None:
+        """`settings`: the repetition controls every generation gets, as a model server
+        client sends them."""
         self.engine = engine
+        llm = settings or LlmSettings()
+        self.repetition = repetition_controls(llm.repetition_penalty, llm.no_repeat_ngram_size)
 
     def complete(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Completion:
-        generation = self.engine.generate(messages, model=model, max_tokens=max_tokens)
+        controls: Controls = {**self.repetition, "stop": stop}
+        generation = self.engine.generate(messages, model=model, max_tokens=max_tokens, **controls)
         return Completion(text=generation.text, model=generation.model, usage=generation.usage)
 
     def stream(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Iterator[str]:
-        pieces = self.engine.stream(messages, model=model, max_tokens=max_tokens)
+        controls: Controls = {**self.repetition, "stop": stop}
+        pieces = self.engine.stream(messages, model=model, max_tokens=max_tokens, **controls)
         try:
             yield from pieces
         finally:

@@ -2,16 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from threading import Event
-from typing import Literal
+from typing import Literal, TypedDict
 
 from byosc.domain import Usage
 
 DEFAULT_MAX_TOKENS = 512
 FinishReason = Literal["stop", "length"]
+
+
+class Controls(TypedDict, total=False):
+    """What a request may ask of a generation besides its sampling: OpenAI's `stop` (the
+    text ends before the first of them), vLLM's `repetition_penalty` (above 1 discourages
+    tokens already in the prompt or the text) and transformers' `no_repeat_ngram_size` (no
+    run of that many tokens twice; 0: off)."""
+
+    stop: Sequence[str]
+    repetition_penalty: float
+    no_repeat_ngram_size: int
+
+
+def repetition_controls(penalty: float, no_repeat_ngram_size: int) -> Controls:
+    """The repetition controls that do something, alone: a server may not know the others
+    (vLLM has no `no_repeat_ngram_size`)."""
+    controls = Controls()
+    if penalty != 1.0:
+        controls["repetition_penalty"] = penalty
+    if no_repeat_ngram_size > 0:
+        controls["no_repeat_ngram_size"] = no_repeat_ngram_size
+    return controls
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ those of the request that caused them."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, cast
@@ -17,6 +17,7 @@ from openai.types.chat import ChatCompletionMessageParam
 from byosc.domain import Usage
 from byosc.errors import AlreadyExists, ByoscError, ModelUnavailable, NotFound
 from byosc.llm.adapters import AdapterRejected
+from byosc.llm.generation import repetition_controls
 from byosc.ports import Completion
 from byosc.request_ids import request_id_headers
 from byosc.settings import LlmSettings
@@ -38,6 +39,10 @@ class OpenAIChatModel:
     def __init__(self, settings: LlmSettings, *, max_retries: int = 1) -> None:
         self.base_url = settings.base_url.rstrip("/")
         self.default_model = settings.model
+        # Fields the openai client has no parameter for, vLLM's and the local engine's.
+        self._repetition = dict(
+            repetition_controls(settings.repetition_penalty, settings.no_repeat_ngram_size)
+        )
         self._client = openai.OpenAI(
             base_url=self.base_url,
             api_key=settings.api_key,
@@ -52,7 +57,12 @@ class OpenAIChatModel:
         )
 
     def complete(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Completion:
         name = model or self.default_model
         with self._translated():
@@ -61,13 +71,20 @@ class OpenAIChatModel:
                 messages=_params(messages),
                 max_tokens=max_tokens,
                 temperature=0.0,
+                stop=list(stop) or openai.omit,
+                extra_body=self._repetition,
                 extra_headers=request_id_headers(),
             )
         content = response.choices[0].message.content if response.choices else None
         return Completion(text=content or "", model=response.model or name, usage=_usage(response))
 
     def stream(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Iterator[str]:
         with self._translated():
             chunks = self._client.chat.completions.create(
@@ -75,6 +92,8 @@ class OpenAIChatModel:
                 messages=_params(messages),
                 max_tokens=max_tokens,
                 temperature=0.0,
+                stop=list(stop) or openai.omit,
+                extra_body=self._repetition,
                 stream=True,
                 stream_options={"include_usage": True},
                 extra_headers=request_id_headers(),

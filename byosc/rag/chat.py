@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -21,9 +22,10 @@ from byosc.llm.breaker import (
 )
 from byosc.llm.tokens import TokenCounter
 from byosc.ports import Catalog, ChatModel, Embedder, SearchIndex
+from byosc.rag.answer_guard import AnswerGuard
 from byosc.rag.citations import cite
 from byosc.rag.conversation import KeywordRewriter, QueryRewriter, fit_history
-from byosc.rag.prompt import build_messages
+from byosc.rag.prompt import MARKUP, build_messages
 from byosc.rag.rerank import Reranker
 from byosc.rag.retrieve import Retrieved, Retriever
 from byosc.settings import RagSettings
@@ -161,31 +163,40 @@ class RagChat:
             return
         history = fit_history(request.messages, self.rag.history_tokens, self.tokens.count_message)
         messages = build_messages(history, found.chunks)
+        guard = AnswerGuard(MARKUP, self.rag.repeat_span_words)
         pieces: list[str] = []
         try:
             served = self._model_name(request)
             if streaming:
-                for piece in self.model.stream(
-                    messages, model=served, max_tokens=request.max_tokens
-                ):
-                    if not pieces:
-                        self.observer.first_token(time.perf_counter() - started, streaming=True)
-                    pieces.append(piece)
-                    yield Delta(piece)
-                text = "".join(pieces)
-                usage = self._counted_usage(messages, text)
+                with closing(
+                    self.model.stream(
+                        messages, model=served, max_tokens=request.max_tokens, stop=MARKUP
+                    )
+                ) as generated:
+                    for piece in generated:
+                        if not pieces:
+                            self.observer.first_token(time.perf_counter() - started, streaming=True)
+                        pieces.append(piece)
+                        if shown := guard.feed(piece):
+                            yield Delta(shown)
+                        if guard.cut:  # the rest is dropped: stop generating it
+                            break
+                if rest := guard.finish():
+                    yield Delta(rest)
+                usage = self._counted_usage(messages, guard.answer)
             else:
                 completion = self.model.complete(
-                    messages, model=served, max_tokens=request.max_tokens
+                    messages, model=served, max_tokens=request.max_tokens, stop=MARKUP
                 )
                 self.observer.first_token(time.perf_counter() - started, streaming=False)
-                text, usage = completion.text, completion.usage
+                guard.feed(completion.text)
+                usage = completion.usage
         except ModelUnavailable as exc:
             self.observer.model_failure(failure_reason(exc))
             log.warning("answering course %s with passages only: %s", request.course_id, exc)
             yield Done(self._degraded(found.chunks, cut_off=bool(pieces)))
             return
-        answer, citations = cite(text, found.chunks, self.rag.snippet_chars)
+        answer, citations = cite(guard.answer, found.chunks, self.rag.snippet_chars)
         yield Done(ChatResponse(answer=answer, citations=citations, model=served, usage=usage))
 
     def _model_name(self, request: ChatRequest) -> str:

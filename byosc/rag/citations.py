@@ -43,6 +43,7 @@ def citation_of(n: int, source: ScoredChunk, snippet_chars: int) -> Citation:
         end_s=chunk.end_s,
         snippet=snippet(chunk.text, snippet_chars),
         score=round(source.score, 4),
+        relevance=None if source.relevance is None else round(source.relevance, 4),
     )
 
 

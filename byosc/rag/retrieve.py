@@ -41,7 +41,12 @@ class Retriever:
         )
         if not candidates:
             return Retrieved(chunks=[], relevance=0.0)
-        relevance = float(cosine_to(vector, candidates).max())
+        cosines = cosine_to(vector, candidates)
+        relevance = float(cosines.max())
+        candidates = [
+            c.model_copy(update={"relevance": float(cosine)})
+            for c, cosine in zip(candidates, cosines, strict=True)
+        ]
         if self.reranker is not None:
             candidates = self.reranker.rerank(query, candidates)
         lambda_ = self.rag.mmr_lambda

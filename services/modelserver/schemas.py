@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,13 +39,24 @@ class ChatCompletionRequest(BaseModel):
     n: int = Field(default=1, ge=1, le=1, description="Only one choice is generated.")
     stream: bool = False
     stream_options: StreamOptions | None = None
+    stop: str | Annotated[list[str], Field(max_length=4)] | None = Field(
+        default=None, description="The text ends before the first of these."
+    )
+    repetition_penalty: float = Field(default=1.0, gt=0.0, description="As vLLM's.")
+    no_repeat_ngram_size: int = Field(
+        default=0, ge=0, description="No run of this many tokens twice in the answer; 0: off."
+    )
 
     def generation_args(self) -> dict[str, Any]:
+        stop = [self.stop] if isinstance(self.stop, str) else self.stop or []
         return {
             "model": self.model,
             "max_tokens": self.max_completion_tokens or self.max_tokens or DEFAULT_MAX_TOKENS,
             "temperature": self.temperature or 0.0,
             "top_p": self.top_p or 1.0,
+            "stop": stop,
+            "repetition_penalty": self.repetition_penalty,
+            "no_repeat_ngram_size": self.no_repeat_ngram_size,
         }
 
     def chat(self) -> list[dict[str, str]]:

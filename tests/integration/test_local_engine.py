@@ -19,6 +19,13 @@ from tests.support.lora import make_lora_adapter
 pytestmark = pytest.mark.slow
 
 HELLO = [{"role": "user", "content": "Say hello to the class."}]
+CATS = [{"role": "user", "content": "Write the word cat twenty times."}]
+QUOTE = [
+    {
+        "role": "user",
+        "content": "Repeat this sentence exactly: the quick brown fox jumps over the lazy dog.",
+    }
+]
 
 
 @pytest.fixture(scope="module")
@@ -92,3 +99,33 @@ def test_an_adapter_that_fails_to_load_leaves_the_base_model_as_it_was(
     finally:
         engine.unload_adapter("complete")
     assert engine.generate(HELLO, max_tokens=8).text == before
+
+
+def test_the_text_ends_before_a_stop_string_streamed_or_not(engine: LocalEngine) -> None:
+    free = engine.generate(HELLO, max_tokens=12).text
+    stop = free.split()[2]
+    before = free[: free.index(stop)]
+    stopped = engine.generate(HELLO, max_tokens=12, stop=[stop])
+    stream = engine.stream(HELLO, max_tokens=12, stop=["</source", stop])
+    pieces = list(stream)
+    assert (stopped.text, stopped.finish_reason) == (before, "stop")
+    assert ("".join(pieces), stream.result.text) == (before, before)
+    assert stopped.completion_tokens < 12
+
+
+def test_repetition_controls_reach_the_generation(engine: LocalEngine) -> None:
+    free = engine.generate(CATS, max_tokens=24).text
+    penalised = engine.generate(CATS, max_tokens=24, repetition_penalty=1.5).text
+    no_repeats = engine.generate(CATS, max_tokens=24, no_repeat_ngram_size=2).text
+    assert free.lower().count("cat") > 3, free
+    assert penalised != free
+    assert no_repeats.lower().count("cat") < free.lower().count("cat"), no_repeats
+
+
+def test_an_answer_kept_from_repeating_itself_may_still_quote_its_prompt(
+    engine: LocalEngine,
+) -> None:
+    free = engine.generate(QUOTE, max_tokens=16).text
+    guarded = engine.generate(QUOTE, max_tokens=16, no_repeat_ngram_size=3).text
+    assert "quick brown fox jumps" in free.lower(), free
+    assert "quick brown fox jumps" in guarded.lower(), guarded

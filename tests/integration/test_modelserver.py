@@ -110,6 +110,20 @@ def test_the_event_stream_ends_with_done(http: httpx.Client) -> None:
     assert first["choices"][0]["delta"]["role"] == "assistant"
 
 
+def test_stop_strings_end_the_answer_as_in_the_openai_api(client: openai.OpenAI) -> None:
+    free = _answer(client, max_tokens=12)
+    stop = free.split()[2]
+    reply = client.chat.completions.create(
+        model=BASE_MODEL_NAME,
+        messages=HELLO,
+        max_tokens=12,
+        stop=stop,
+        extra_body={"no_repeat_ngram_size": 4},
+    )
+    choice = reply.choices[0]
+    assert (choice.message.content, choice.finish_reason) == (free[: free.index(stop)], "stop")
+
+
 def test_an_unknown_model_is_a_404_in_openai_error_shape(
     client: openai.OpenAI, http: httpx.Client
 ) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import pytest
 
@@ -33,7 +33,12 @@ class FlakyModel:
         self.fail_after: int | None = None
 
     def complete(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Completion:
         self.calls += 1
         if self.down:
@@ -41,7 +46,12 @@ class FlakyModel:
         return Completion(text="Hello class", model=model or "base", usage=Usage())
 
     def stream(
-        self, messages: list[dict[str, str]], *, model: str | None, max_tokens: int
+        self,
+        messages: list[dict[str, str]],
+        *,
+        model: str | None,
+        max_tokens: int,
+        stop: Sequence[str] = (),
     ) -> Iterator[str]:
         self.calls += 1
         if self.down:

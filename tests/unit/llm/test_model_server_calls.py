@@ -1,5 +1,6 @@
 """What the OpenAI client tells about each call to the model server: which request it
-serves (X-Request-ID), and, when it fails, why (the reason the chat's metrics count).
+serves (X-Request-ID), what it asks of the generation (stop strings, repetition controls),
+and, when it fails, why (the reason the chat's metrics count).
 Real sockets on loopback stand in for servers that answer 503, never answer, or are not
 there at all."""
 
@@ -24,13 +25,14 @@ HELLO = [{"role": "user", "content": "hello"}]
 
 
 class RecordingServer(ThreadingHTTPServer):
-    """Answers chat completions with `status` and a one-word answer, and keeps the
-    X-Request-ID of every request it gets."""
+    """Answers chat completions with `status` and a one-word answer (streamed when asked),
+    and keeps the X-Request-ID and the body of every request it gets."""
 
     def __init__(self, status: int) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.status = status
         self.request_ids: list[str | None] = []
+        self.bodies: list[dict[str, object]] = []
 
     @property
     def url(self) -> str:
@@ -41,8 +43,12 @@ class _Handler(BaseHTTPRequestHandler):
     server: RecordingServer
 
     def do_POST(self) -> None:
-        self.rfile.read(int(self.headers.get("content-length", 0)))
+        request = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
         self.server.request_ids.append(self.headers.get("x-request-id"))
+        self.server.bodies.append(request)
+        if request.get("stream") and self.server.status == 200:
+            self._stream_hi()
+            return
         body = {
             "id": "c1",
             "object": "chat.completion",
@@ -65,6 +71,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(payload)
 
+    def _stream_hi(self) -> None:
+        delta = {"role": "assistant", "content": "hi"}
+        chunk = {"id": "c1", "object": "chat.completion.chunk", "created": 0, "model": "base"}
+        chunk["choices"] = [{"index": 0, "delta": delta, "finish_reason": "stop"}]
+        payload = f"data: {json.dumps(chunk)}\n\ndata: [DONE]\n\n".encode()
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("content-length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
     def log_message(self, *_: object) -> None:
         pass
 
@@ -81,8 +98,9 @@ def server(request: pytest.FixtureRequest) -> Iterator[RecordingServer]:
         running.server_close()
 
 
-def _client(base_url: str, timeout_s: float = 5.0) -> OpenAIChatModel:
-    return OpenAIChatModel(LlmSettings(base_url=base_url, timeout_s=timeout_s), max_retries=0)
+def _client(base_url: str, timeout_s: float = 5.0, **settings: float) -> OpenAIChatModel:
+    llm = LlmSettings(base_url=base_url, timeout_s=timeout_s, **settings)
+    return OpenAIChatModel(llm, max_retries=0)
 
 
 def _failure(base_url: str, timeout_s: float = 5.0) -> ModelUnavailable:
@@ -107,6 +125,31 @@ def test_a_call_made_while_serving_a_request_carries_its_id(server: RecordingSer
     finally:
         model.close()
     assert server.request_ids == ["chat-42", None]
+
+
+def test_stop_strings_and_repetition_controls_reach_the_model_server(
+    server: RecordingServer,
+) -> None:
+    model = _client(server.url, repetition_penalty=1.3, no_repeat_ngram_size=5)
+    stop = ["<source", "</source"]
+    try:
+        assert model.complete(HELLO, model=None, max_tokens=2, stop=stop).text == "hi"
+        assert list(model.stream(HELLO, model=None, max_tokens=2, stop=stop)) == ["hi"]
+    finally:
+        model.close()
+    for body in server.bodies:
+        assert body["stop"] == stop
+        assert (body["repetition_penalty"], body["no_repeat_ngram_size"]) == (1.3, 5)
+
+
+def test_repetition_controls_that_are_off_are_not_sent(server: RecordingServer) -> None:
+    # vLLM warns about fields it does not know, such as no_repeat_ngram_size.
+    model = _client(server.url, repetition_penalty=1.0, no_repeat_ngram_size=0)
+    try:
+        model.complete(HELLO, model=None, max_tokens=2)
+    finally:
+        model.close()
+    assert not {"stop", "repetition_penalty", "no_repeat_ngram_size"} & set(server.bodies[0])
 
 
 @pytest.mark.parametrize("server", [503, 429], indirect=True)
