@@ -78,12 +78,13 @@ class LlmSettings(BaseModel):
         "at 1.1 the bundled model left its sources for made-up text. 1: off.",
     )
     no_repeat_ngram_size: int = Field(
-        default=10,
+        default=0,
         ge=0,
         description="The local engine never lets an answer write the same run of this many "
         "tokens twice (runs of the prompt may be quoted); 0: off. vLLM has no such control "
-        "and ignores the field (it logs that it did); the chat's repeat cut "
-        "(rag.repeat_span_words) applies whatever the server.",
+        "and ignores the field (it logs that it did). Off by default: with the chat's repeat "
+        "cut (rag.repeat_span_words), which applies whatever the server, 10 made no sample "
+        "answer of the bundled model better; it loops in other words instead.",
     )
 
 

@@ -7,8 +7,12 @@ import re
 
 _WORD = re.compile(r"\w+")
 # A sentence ends at . ! ? or : before a space, at a blank line, or where a list item or
-# heading starts; a single line break inside a sentence (hard-wrapped text) does not end it.
-_SENTENCE_END = re.compile(r"[.!?:](?=\s)|\n[ \t]*\n|\n(?=[ \t]*(?:[-*+#]|\d+[.)]))")
+# heading starts; a single line break inside a sentence (hard-wrapped text) does not end it,
+# nor does the full stop of a list item's number ("2. Hold and wait").
+_SENTENCE_END = re.compile(
+    r"(?<!^\d)(?<!^\d\d)(?<!\n\d)(?<!\n\d\d)[.!?:](?=\s)|\n[ \t]*\n"
+    r"|\n(?=[ \t]*(?:[-*+#]|\d+[.)]))"
+)
 _CLAUSE_END = re.compile(r"[,;:](?=\s)")
 # A repeated sentence shorter than this ("Yes.") is not a loop.
 MIN_SENTENCE_WORDS = 3

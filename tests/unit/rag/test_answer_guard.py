@@ -28,6 +28,13 @@ CONDITIONS = (
     "- **Hold and Wait**: Each process must hold at least one instance of a resource.\n"
 )
 CONDITIONS_KEPT = CONDITIONS[: CONDITIONS.index("\n\nThe four conditions are:")]
+NUMBERED = (
+    "The four conditions for a deadlock are:\n\n1. Mutual Exclusion: Each process must hold "
+    "at least one resource while it waits for another process to release it.\n\n2. Hold "
+    "and Wait: Each process must hold at least one resource while it waits for another "
+    "process to release it.\n\n3."
+)
+NUMBERED_KEPT = NUMBERED[: NUMBERED.index("\n\n2. Hold")]
 # The loop and the leaked tags the issue reports from other demo answers.
 CACHE = (
     "A TLB is a cache that is designed to store data. It is a cache that is designed to "
@@ -47,6 +54,7 @@ EXAMPLES = [
     (CYCLE, CYCLE_KEPT),
     (CONVOY, CONVOY_KEPT),
     (CONDITIONS, CONDITIONS_KEPT),
+    (NUMBERED, NUMBERED_KEPT),
     (CACHE, CACHE_KEPT),
     (LEAKED, LEAKED_KEPT),
     (FINE, FINE),
@@ -70,6 +78,11 @@ def test_an_answer_that_loops_is_cut_at_the_full_stop_before_the_loop() -> None:
 def test_a_list_written_twice_is_cut_before_its_second_copy_and_the_line_leading_to_it() -> None:
     _, guard = _streamed(CONDITIONS, len(CONDITIONS))
     assert guard.answer == CONDITIONS_KEPT
+
+
+def test_a_list_item_that_repeats_the_one_before_goes_with_its_number_and_heading() -> None:
+    _, guard = _streamed(NUMBERED, len(NUMBERED))
+    assert guard.answer == NUMBERED_KEPT
 
 
 def test_a_first_sentence_that_repeats_itself_ends_at_its_last_clause() -> None:
