@@ -155,17 +155,14 @@ SearchMode = Literal["dense", "sparse", "hybrid", "hybrid-dbsf"]
 SEARCH_MODES: tuple[SearchMode, ...] = ("dense", "sparse", "hybrid", "hybrid-dbsf")
 
 
+RANK_SCORE = "The ranking's own score: fused (RRF), BM25 or cosine, by search mode."
+RELEVANCE = "Cosine similarity to the question: what the relevance threshold is compared with."
+
+
 class ScoredChunk(BaseModel):
     chunk: Chunk
-    score: float = Field(
-        description="The ranking's score: fused (RRF), BM25, cosine or cross-encoder, by the "
-        "search mode; it orders results and is not comparable across modes."
-    )
-    relevance: float | None = Field(
-        default=None,
-        description="Cosine similarity of the chunk to the question, the measure the relevance "
-        "threshold (rag.min_relevance) is compared with.",
-    )
+    score: float = Field(description=RANK_SCORE)
+    relevance: float | None = Field(default=None, description=RELEVANCE)
     vector: list[float] | None = Field(
         default=None,
         exclude=True,
@@ -184,12 +181,8 @@ class Citation(BaseModel):
     start_s: float | None = None
     end_s: float | None = None
     snippet: str
-    score: float = Field(description="The source's ranking score (see ScoredChunk.score).")
-    relevance: float | None = Field(
-        default=None,
-        description="Cosine similarity of the source to the question: read it against the "
-        "relevance threshold, below which an answer says the material does not cover it.",
-    )
+    score: float = Field(description=RANK_SCORE)
+    relevance: float | None = Field(default=None, description=RELEVANCE)
 
 
 class ChatMessage(BaseModel):
