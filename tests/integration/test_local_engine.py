@@ -49,6 +49,26 @@ def test_closing_a_stream_stops_the_generation_early(engine: LocalEngine) -> Non
     assert stream.result.completion_tokens < 50, rest
 
 
+def test_a_cancelled_generation_stops_at_its_next_token(engine: LocalEngine) -> None:
+    counting = [{"role": "user", "content": "Count from 1 to 1000, one number per line."}]
+    cancel = threading.Event()
+    before = engine.stats.generated_tokens
+    threading.Timer(0.5, cancel.set).start()
+    cut = engine.generate(counting, max_tokens=400, cancel=cancel)
+    assert 0 < cut.completion_tokens < 400
+    assert engine.stats.generated_tokens - before == cut.completion_tokens
+
+
+def test_a_generation_cancelled_while_it_waits_never_runs(engine: LocalEngine) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    before = engine.stats
+    tokens, cancelled = before.generated_tokens, before.cancelled
+    skipped = engine.generate(HELLO, max_tokens=50, cancel=cancel)
+    assert skipped.completion_tokens == 0 and skipped.text == ""
+    assert (engine.stats.generated_tokens, engine.stats.cancelled) == (tokens, cancelled + 1)
+
+
 def test_callers_on_many_threads_are_served_one_at_a_time(engine: LocalEngine) -> None:
     answers: list[str] = []
     callers = [
