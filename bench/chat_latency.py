@@ -12,7 +12,6 @@ Run: .venv/bin/python bench/chat_latency.py  (writes bench/results/chat_latency.
 from __future__ import annotations
 
 import os
-import socket
 import sys
 import tempfile
 import time
@@ -22,7 +21,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import write_result
+from common import free_port, write_result
 
 from services.stack import SERVICES, Stack
 
@@ -34,12 +33,6 @@ CUT_QUESTION = "Explain CPU scheduling step by step, in great detail."
 CHAT_TOKENS = 48
 CUT_TOKENS = 512
 FIRST_CHAT_TRIES = 5
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def ask(question: str, max_tokens: int, stream: bool = False) -> dict[str, Any]:

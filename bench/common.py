@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import platform
+import socket
 import statistics
 import time
 from collections.abc import Callable
@@ -31,3 +32,9 @@ def write_result(name: str, figures: dict[str, Any]) -> Path:
     print(json.dumps(figures, indent=2))
     print(f"wrote {path}")
     return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import write_result
+from common import free_port, write_result
 
 from services.stack import Stack
 
@@ -41,12 +40,6 @@ WARMUP = 80
 REQUESTS_PER_ROUND = 200
 ROUNDS = 3
 TARGET_RATIO = 1.2
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def index_course(gateway: str, headers: dict[str, str]) -> int:
