@@ -50,6 +50,7 @@ def test_a_cut_chat_stream_stops_its_generation_and_the_next_chat_is_answered(
     assert answered.status_code == 200, answered.text
     body = answered.json()
     assert body["degraded"] is False and body["answer"], body
-    assert engine_metrics(server)["modelserver_requests_cancelled_total"] == (
-        stopped["modelserver_requests_cancelled_total"]
+    assert (
+        engine_metrics(server)["modelserver_requests_cancelled_total"]
+        == (stopped["modelserver_requests_cancelled_total"])
     )
