@@ -9,25 +9,26 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from byosc.datasets.export import ChatRecord, to_chat_records
+from byosc.datasets.export import to_chat_records
 from byosc.domain import SLIDE_DECK, ChatMessage, Chunk, ScoredChunk
 from byosc.errors import ByoscError
 from byosc.instructions.models import InstructionPair
-from byosc.llm.chat_template import ChatMessages, format_chat
 from byosc.ports import Embedder
 from byosc.rag.prompt import build_messages
 from byosc.training.answer_metrics import mean_rouge_l, mean_similarity
-from byosc.training.data import IGNORE_INDEX, answer_loss_sum, collate, tokenize_records
+from byosc.training.answer_pass import NO_ADAPTER, AnswerPass, score_and_generate
 from byosc.training.models import EvalReport, ModelScores
 from byosc.training.promotion import promotion_decision
 from byosc.training.settings import EvalSettings
 
 ChunkText = Callable[[InstructionPair], str | None]
+Progress = Callable[[str], None]
 HELD_OUT_SPLITS = ("test", "validation")
 
 
@@ -39,8 +40,10 @@ def evaluate_adapter(
     embedder: Embedder,
     chunk_text: ChunkText,
     settings: EvalSettings,
+    progress: Progress = lambda _line: None,
 ) -> EvalReport:
-    """Scores the base model, then the same weights with the adapter, and applies the rule."""
+    """Scores the base model and the same weights with the adapter, side by side in each
+    batch, and applies the rule; `progress` gets a line as the scoring moves on."""
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -54,11 +57,14 @@ def evaluate_adapter(
         base_dir, dtype=torch.bfloat16 if on_gpu else torch.float32, local_files_only=True
     )
     model.to("cuda" if on_gpu else "cpu")
-    base = score_model(model.eval(), tokenizer, chosen, contexts, embedder, settings)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # raised inside peft, not ours to fix
         tuned = PeftModel.from_pretrained(model, str(adapter_dir), is_trainable=False)
-    adapter = score_model(tuned.eval(), tokenizer, chosen, contexts, embedder, settings)
+    base, adapter = score_models(
+        tuned.eval(), tokenizer, chosen, contexts, embedder, settings,
+        adapter_names=[NO_ADAPTER, tuned.active_adapter],
+        progress=lambda line: progress(f"evaluating the base model and the adapter: {line}"),
+    )  # fmt: skip
     passed, reasons, rule = promotion_decision(base, adapter, settings)
     return EvalReport(
         pairs=len(chosen), base=base, adapter=adapter, rule=rule, passed=passed, reasons=reasons
@@ -72,42 +78,57 @@ def held_out(pairs: Sequence[InstructionPair], max_pairs: int) -> list[Instructi
     return ranked[:max_pairs]
 
 
-def score_model(
+def score_models(
     model: Any,
     tokenizer: Any,
     pairs: Sequence[InstructionPair],
     contexts: Sequence[str | None],
     embedder: Embedder,
     settings: EvalSettings,
-) -> ModelScores:
-    """One model's scores; `contexts[i]` is the source chunk text of `pairs[i]`, if known."""
-    batch = settings.batch_size
+    *,
+    adapter_names: Sequence[str] | None = None,
+    progress: Progress = lambda _line: None,
+) -> list[ModelScores]:
+    """The scores of the model as it is, or of each of a PeftModel's `adapter_names`
+    (NO_ADAPTER: the base model); `contexts[i]` is the source chunk text of `pairs[i]`."""
     plain = to_chat_records(pairs)
     prompts = [
         context_prompt(pair, text) if text is not None else record["messages"][:-1]
         for pair, text, record in zip(pairs, contexts, plain, strict=True)
     ]
-    with_context = [
+    answered = [
         {"messages": [*prompt, record["messages"][-1]]}
-        for text, prompt, record in zip(contexts, prompts, plain, strict=True)
-        if text is not None
+        for prompt, record in zip(prompts, plain, strict=True)
     ]
-    scores = ModelScores(
-        perplexity=answer_perplexity(model, tokenizer, plain, batch_size=batch),
-        perplexity_with_context=(
-            answer_perplexity(model, tokenizer, with_context, batch_size=batch)
-            if with_context
-            else None
-        ),
+    run = partial(
+        score_and_generate,
+        model,
+        tokenizer,
+        batch_size=settings.batch_size,
+        pad_id=_pad_id(tokenizer),
+        adapter_names=adapter_names,
     )
-    if settings.max_new_tokens == 0:
-        return scores
-    generated = generate_answers(
-        model, tokenizer, prompts, max_new_tokens=settings.max_new_tokens, batch_size=batch
+    progress(f"perplexity of {len(pairs)} reference answers without their chunk")
+    without = run(plain, max_new_tokens=0)
+    # One prefill of each prompt serves both its reference answer's loss and its answer.
+    with_chunk = run(
+        answered,
+        max_new_tokens=settings.max_new_tokens,
+        progress=lambda done: progress(f"prompts with their chunk {done}/{len(pairs)}"),
     )
     references = [pair.answer for pair in pairs]
-    scores.rouge_l = mean_rouge_l(references, generated)
-    scores.similarity = mean_similarity(embedder, references, generated)
+    scores = []
+    for plain_passes, passes in zip(without, with_chunk, strict=True):
+        chunked = [p for p, text in zip(passes, contexts, strict=True) if text is not None]
+        model_scores = ModelScores(
+            perplexity=_perplexity(plain_passes),
+            perplexity_with_context=_perplexity(chunked) if chunked else None,
+        )
+        if settings.max_new_tokens > 0:
+            generated = [p.generated or "" for p in passes]
+            model_scores.rouge_l = mean_rouge_l(references, generated)
+            model_scores.similarity = mean_similarity(embedder, references, generated)
+        scores.append(model_scores)
     return scores
 
 
@@ -130,53 +151,13 @@ def context_prompt(pair: InstructionPair, text: str) -> list[dict[str, str]]:
     return build_messages(question, [ScoredChunk(chunk=chunk, score=1.0)])
 
 
-def answer_perplexity(
-    model: Any, tokenizer: Any, records: Sequence[ChatRecord], *, batch_size: int
-) -> float:
+def _perplexity(passes: Sequence[AnswerPass]) -> float:
     """exp of the mean loss per answer token (each record's assistant turn and its end-of-turn
     marker, given the prompt before it), over all records; tokenized exactly as for training."""
-    longest = int(getattr(model.config, "max_position_embeddings", 2048))
-    examples = tokenize_records(tokenizer, records, max_seq_len=longest)
-    loss, tokens = 0.0, 0
-    for start in range(0, len(examples), batch_size):
-        batch = collate(examples[start : start + batch_size], _pad_id(tokenizer)).to(model.device)
-        with torch.inference_mode():
-            loss += float(answer_loss_sum(model, batch))
-        tokens += int((batch.labels[:, 1:] != IGNORE_INDEX).sum())
+    tokens = sum(p.tokens for p in passes)
     if tokens == 0:
         raise ValueError("no answer tokens to score")
-    return math.exp(loss / tokens)
-
-
-def generate_answers(
-    model: Any,
-    tokenizer: Any,
-    prompts: Sequence[ChatMessages],
-    *,
-    max_new_tokens: int,
-    batch_size: int,
-) -> list[str]:
-    """Greedy answers to each prompt, as the model server generates them."""
-    texts = [format_chat(tokenizer, p, add_generation_prompt=True) for p in prompts]
-    answers: list[str] = []
-    for start in range(0, len(texts), batch_size):
-        inputs = tokenizer(
-            texts[start : start + batch_size],
-            return_tensors="pt",
-            padding=True,
-            padding_side="left",  # generation continues from the last column
-            add_special_tokens=False,
-        ).to(model.device)
-        with torch.inference_mode():
-            output = model.generate(
-                **inputs,
-                do_sample=False,
-                max_new_tokens=max_new_tokens,
-                pad_token_id=_pad_id(tokenizer),
-            )
-        new_tokens = output[:, inputs["input_ids"].shape[1] :]
-        answers += tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
-    return [answer.strip() for answer in answers]
+    return math.exp(sum(p.loss_sum for p in passes) / tokens)
 
 
 def _pad_id(tokenizer: Any) -> int:

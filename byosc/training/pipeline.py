@@ -87,6 +87,7 @@ def train_course_adapter(
         embedder=parts.embedder,
         chunk_text=chunk_text,
         settings=parts.settings.eval,
+        progress=lambda line: progress(line, None),
     )
     number = parts.registry.next_version(course_id)  # one training job per course at a time
     name = f"{course_id}-v{number}"

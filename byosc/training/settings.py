@@ -24,7 +24,12 @@ class EvalSettings(BaseModel):
         description="Longest generated answer scored against the reference; 0: no generation "
         "(answer scores are then not measured).",
     )
-    batch_size: int = Field(default=8, ge=1, description="Sequences per forward pass.")
+    batch_size: int = Field(
+        default=8,
+        ge=1,
+        description="Held-out prompts per batch; each is read for the base model and for the "
+        "adapter in the same forward pass, so a batch holds twice as many sequences.",
+    )
     rule: PromotionRule = Field(
         default="perplexity_and_answers",
         description="perplexity_and_answers: the adapter's held-out perplexity (with the source "

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
+from peft import PeftModel
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from byosc.bootstrap import open_embedder
+from byosc.datasets.export import ChatRecord, to_chat_records
 from byosc.instructions.models import InstructionPair
+from byosc.llm.chat_template import format_chat
 from byosc.ports import Embedder
 from byosc.settings import Settings
-from byosc.training.evaluate import evaluate_adapter, score_model
+from byosc.training.answer_pass import NO_ADAPTER, score_and_generate
+from byosc.training.data import answer_loss_sum, collate, tokenize_record
+from byosc.training.evaluate import context_prompt, evaluate_adapter, score_models
 from byosc.training.models import EvalReport
 from byosc.training.settings import EvalSettings
 from tests.support.lora import make_lora_adapter
@@ -58,11 +64,27 @@ def embedder(byosc_home: Path) -> Embedder:
 
 
 @pytest.fixture(scope="module")
-def report(llm_dir: Path, random_adapter: Path, embedder: Embedder) -> EvalReport:
+def progress_lines() -> list[str]:
+    return []
+
+
+@pytest.fixture(scope="module")
+def report(
+    llm_dir: Path, random_adapter: Path, embedder: Embedder, progress_lines: list[str]
+) -> EvalReport:
     return evaluate_adapter(
         llm_dir, random_adapter, PAIRS, embedder=embedder, chunk_text=_chunk_text,
-        settings=SETTINGS,
+        settings=SETTINGS, progress=progress_lines.append,
     )  # fmt: skip
+
+
+def test_the_evaluation_reports_its_progress(report: EvalReport, progress_lines: list[str]) -> None:
+    both = "evaluating the base model and the adapter"
+    assert progress_lines == [
+        f"{both}: perplexity of 4 reference answers without their chunk",
+        f"{both}: prompts with their chunk 0/4",
+        f"{both}: prompts with their chunk 4/4",
+    ]
 
 
 def test_every_score_is_measured_and_perplexities_are_finite(report: EvalReport) -> None:
@@ -75,14 +97,20 @@ def test_every_score_is_measured_and_perplexities_are_finite(report: EvalReport)
         assert scores.similarity is not None and -1 <= scores.similarity <= 1
 
 
-def test_the_base_scores_are_the_same_when_computed_again(
+def test_the_base_scores_are_the_same_when_the_base_model_is_scored_alone(
     report: EvalReport, llm_dir: Path, embedder: Embedder
 ) -> None:
     model = AutoModelForCausalLM.from_pretrained(llm_dir, dtype=torch.float32).eval()
     tokenizer = AutoTokenizer.from_pretrained(llm_dir)
     contexts = [_chunk_text(pair) for pair in PAIRS]
-    again = score_model(model, tokenizer, PAIRS, contexts, embedder, SETTINGS)
-    assert again == report.base
+    [alone] = score_models(model, tokenizer, PAIRS, contexts, embedder, SETTINGS)
+    # Same answers; the perplexities differ by float rounding at most, since the batches
+    # the base model was scored in held the adapter's rows too.
+    assert (alone.rouge_l, alone.similarity) == (report.base.rouge_l, report.base.similarity)
+    assert alone.perplexity == pytest.approx(report.base.perplexity, rel=1e-5)
+    assert alone.perplexity_with_context == pytest.approx(
+        report.base.perplexity_with_context, rel=1e-5
+    )
 
 
 def test_the_source_chunk_makes_the_base_model_more_sure_of_the_reference_answers(
@@ -108,3 +136,58 @@ def test_a_random_adapter_is_worse_than_the_base_and_is_not_promoted(
     assert not report.passed
     assert report.reasons[0].startswith("perplexity with context")
     assert report.reasons[0].endswith(": not better")
+
+
+def _separate_answers(model: Any, tokenizer: Any, records: list[ChatRecord]) -> list[str]:
+    """Greedy answers the straightforward way: generate() reads each batch's prompts itself."""
+    prompts = [r["messages"][:-1] for r in records]
+    texts = [format_chat(tokenizer, p, add_generation_prompt=True) for p in prompts]
+    inputs = tokenizer(
+        texts, return_tensors="pt", padding=True, padding_side="left", add_special_tokens=False
+    )
+    with torch.inference_mode():
+        output = model.generate(
+            **inputs, do_sample=False, max_new_tokens=24, pad_token_id=tokenizer.eos_token_id
+        )
+    new_tokens = output[:, inputs["input_ids"].shape[1] :]
+    return [text.strip() for text in tokenizer.batch_decode(new_tokens, skip_special_tokens=True)]
+
+
+def _separate_loss(model: Any, tokenizer: Any, record: ChatRecord) -> tuple[float, int]:
+    """The reference answer's summed loss the way training computes it: one full forward."""
+    example = tokenize_record(tokenizer, record, max_seq_len=2048)
+    with torch.inference_mode():
+        loss = answer_loss_sum(model, collate([example], tokenizer.eos_token_id))
+    return float(loss), sum(1 for label in example.labels if label >= 0)
+
+
+def test_base_and_adapter_read_together_give_the_losses_and_answers_of_separate_passes(
+    llm_dir: Path, random_adapter: Path
+) -> None:
+    tokenizer = AutoTokenizer.from_pretrained(llm_dir)
+    base: Any = AutoModelForCausalLM.from_pretrained(llm_dir, dtype=torch.float32).eval()
+    tuned: Any = PeftModel.from_pretrained(
+        AutoModelForCausalLM.from_pretrained(llm_dir, dtype=torch.float32), str(random_adapter)
+    ).eval()
+    # Prompts of very different lengths (with a chunk, and without) share the batch, so the
+    # left padding is wide; every prompt has its reference answer after it.
+    records = [
+        {"messages": [*context_prompt(pair, text), {"role": "assistant", "content": pair.answer}]}
+        if (text := _chunk_text(pair)) is not None
+        else record
+        for pair, record in zip(PAIRS, to_chat_records(PAIRS), strict=True)
+    ]
+
+    together = score_and_generate(
+        tuned, tokenizer, records, max_new_tokens=24, batch_size=4,
+        pad_id=tokenizer.eos_token_id, adapter_names=[NO_ADAPTER, tuned.active_adapter],
+    )  # fmt: skip
+
+    for model, passes in ((base, together[0]), (tuned, together[1])):
+        assert [p.generated for p in passes] == _separate_answers(model, tokenizer, records)
+        for one, record in zip(passes, records, strict=True):
+            loss, tokens = _separate_loss(model, tokenizer, record)
+            assert one.tokens == tokens
+            assert one.loss_sum == pytest.approx(loss, rel=1e-4)
+    # The adapter's rows really ran with it.
+    assert [p.generated for p in together[0]] != [p.generated for p in together[1]]
