@@ -78,9 +78,7 @@ def _follow_dataset(
     dataset, _ = start_job(
         rt.jobs, rt.settings, refresh.course_id, "dataset", queue.enqueue_dataset
     )
-    done = watch_job(rt.jobs, dataset.id, show=not as_json, alive=embedded.alive)
-    if not as_json:
-        typer.echo(f"instruction dataset: {done.error or done.progress.step}")
+    watch_job(rt.jobs, dataset.id, show=not as_json, alive=embedded.alive)
 
 
 def worker(

@@ -36,7 +36,7 @@ def watch_job(
             total = job.progress.total or int(figures.get("total_steps", 0)) or None
             done = job.progress.done or int(figures.get("step", 0))
             if job.finished:
-                view.finish(job.state, job.progress.step, done, total)
+                view.finish(job.state, job.error or job.progress.step, done, total)
                 return _read(jobs, job_id, items=True)
             view.update(_step(jobs, job), done, total)
             if not alive():

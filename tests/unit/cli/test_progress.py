@@ -120,3 +120,20 @@ def test_nothing_is_printed_when_progress_is_not_shown(
     stream = io.StringIO()
     job = progress.watch_job(jobs, run.job.id, show=False, alive=run, stream=stream)
     assert job.state == "succeeded" and stream.getvalue() == ""
+
+
+def test_a_failed_job_is_printed_with_its_reason(
+    jobs: SqlJobStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(progress, "POLL_S", 0.0)
+    job, _ = jobs.start_job("cs140", "dataset", 3600.0)
+    jobs.begin(job.id, "reading notes.md")
+
+    def fails() -> bool:
+        jobs.fail_job(job.id, "the index has no chunks for notes.md")
+        return True
+
+    stream = io.StringIO()
+    progress.watch_job(jobs, job.id, show=True, alive=fails, stream=stream)
+    last = stream.getvalue().splitlines()[-1]
+    assert last.endswith("] failed: the index has no chunks for notes.md")
