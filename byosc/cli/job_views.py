@@ -6,7 +6,6 @@ once it ends: in a bar's description it would be cut to the terminal's width.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from types import TracebackType
@@ -23,8 +22,9 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from byosc.domain import JobProgress
+
 PLAIN_EVERY_S = 10.0  # within one stage, a log gets a line this often at most
-_COUNT = re.compile(r"\d+/\d+")  # "step 3/20": a line that counts for itself
 
 
 class JobView(Protocol):
@@ -34,10 +34,10 @@ class JobView(Protocol):
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None: ...
 
-    def update(self, line: str, done: int, total: int | None) -> None:
-        """The job's current step; `total` is None while unknown."""
+    def update(self, line: str, progress: JobProgress) -> None:
+        """The job's current step, as a line and as figures."""
 
-    def finish(self, state: str, outcome: str, done: int, total: int | None) -> None:
+    def finish(self, state: str, outcome: str, progress: JobProgress) -> None:
         """The job ended in `state`; `outcome` is its last step line."""
 
 
@@ -62,10 +62,12 @@ class BarView:
     ) -> None:
         self.bar.stop()
 
-    def update(self, line: str, done: int, total: int | None) -> None:
+    def update(self, line: str, progress: JobProgress) -> None:
+        done, total = _bar_counts(progress)
         self.bar.update(self.task, total=total, completed=done, description=line)
 
-    def finish(self, state: str, outcome: str, done: int, total: int | None) -> None:
+    def finish(self, state: str, outcome: str, progress: JobProgress) -> None:
+        done, total = _bar_counts(progress)
         finished = total if state == "succeeded" and total else done
         self.bar.update(self.task, total=total, completed=finished, description=state)
         self.bar.stop()
@@ -98,7 +100,7 @@ class PlainLinesView:
     ) -> None:
         return None
 
-    def update(self, line: str, done: int, total: int | None) -> None:
+    def update(self, line: str, progress: JobProgress) -> None:
         if line == self.last_line:
             return
         self.last_line = line
@@ -106,10 +108,10 @@ class PlainLinesView:
         if stage == self.last_stage and now - self.printed_at < self.every_s:
             return
         self.last_stage, self.printed_at = stage, now
-        counts_itself = _COUNT.search(line) is not None
-        self._write(line if total is None or counts_itself else f"{line} ({done}/{total})")
+        counted = f" ({progress.done}/{progress.total})" if progress.total else ""
+        self._write(line + counted)
 
-    def finish(self, state: str, outcome: str, done: int, total: int | None) -> None:
+    def finish(self, state: str, outcome: str, progress: JobProgress) -> None:
         self._write(f"{state}: {outcome}" if _says_more(state, outcome) else state)
 
     def _write(self, text: str) -> None:
@@ -125,6 +127,13 @@ class _CountColumn(MofNCompleteColumn):
 
     def render(self, task: Task) -> Text:
         return super().render(task) if task.total is not None else Text("")
+
+
+def _bar_counts(progress: JobProgress) -> tuple[int, int | None]:
+    """Documents or stages done of how many, or else a training job's steps."""
+    figures = progress.figures
+    total = progress.total or int(figures.get("total_steps", 0)) or None
+    return progress.done or int(figures.get("step", 0)), total
 
 
 def _says_more(state: str, outcome: str) -> bool:

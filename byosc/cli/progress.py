@@ -32,13 +32,10 @@ def watch_job(
     with _view(stream or sys.stderr, show) as view:
         while True:
             job = _read(jobs, job_id)
-            figures = job.progress.figures  # a training job counts steps, not documents
-            total = job.progress.total or int(figures.get("total_steps", 0)) or None
-            done = job.progress.done or int(figures.get("step", 0))
             if job.finished:
-                view.finish(job.state, job.error or job.progress.step, done, total)
+                view.finish(job.state, job.error or job.progress.step, job.progress)
                 return _read(jobs, job_id, items=True)
-            view.update(_step(jobs, job), done, total)
+            view.update(_step(jobs, job), job.progress)
             if not alive():
                 raise ByoscError(f"the worker stopped before job {job_id} ended")
             time.sleep(POLL_S)

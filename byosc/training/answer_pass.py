@@ -3,10 +3,10 @@ its adapter at once, reading each prompt once.
 
 Where an evaluation's time goes on a CPU: reading the prompts (a prompt with its source
 chunk is hundreds of tokens), then the decoding loop, whose steps cost about the same for
-8 rows as for 16 (small matrices, a fixed cost per layer). So each prompt is read once,
-alone (no padding to compute), without its last token; the caches are left-padded into one
-batch; the last token and the reference answer run on it for the loss; the cache is cut
-back and generation starts from it. With several adapter names each prompt is a row per
+8 rows as for 16 (small matrices, a fixed cost per layer). So each prompt is read once
+without its last token, in groups of prompts of about the same length (little padding to
+compute), and the caches are left-padded into one batch; the last token and the reference
+answer run on it for the loss; the cache is cut back and generation starts from it. With several adapter names each prompt is a row per
 name (peft's mixed-adapter batches, "__base__" for no adapter), so one decoding loop serves
 the base model and the adapter. The tokens are those of `tokenize_record` and of the model
 server: the losses and greedy answers are those of separate passes, up to float rounding.
@@ -14,7 +14,7 @@ server: the losses and greedy answers are those of separate passes, up to float 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ from byosc.datasets.export import ChatRecord
 from byosc.training.data import IGNORE_INDEX, tokenize_records
 
 NO_ADAPTER = "__base__"  # peft's name for the base model alone in adapter_names
+PADDING_SLACK = 0.1  # a group of prompts read together pads at most this share of its tokens
 PromptAndAnswer = tuple[list[int], list[int]]
 
 
@@ -84,11 +85,8 @@ class _Rows:
         pad_id: int,
     ) -> None:
         self.model, self.rows, self.names, self.pad_id = model, rows, names, pad_id
-        width = max(len(prompt) for prompt, _ in rows)
-        ids = [[pad_id] * (width - len(p)) + p for p, _ in rows]
-        mask = [[0] * (width - len(p)) + [1] * len(p) for p, _ in rows]
-        self.prompt_ids = torch.tensor(ids, device=model.device)
-        self.prompt_mask = torch.tensor(mask, device=model.device)
+        prompts = [prompt for prompt, _ in rows]
+        self.prompt_ids, self.prompt_mask = _left_padded(prompts, pad_id, model.device)
 
     def run(self, tokenizer: Any, max_new_tokens: int) -> list[AnswerPass]:
         cache = self._prefill()
@@ -104,24 +102,30 @@ class _Rows:
         ]
 
     def _prefill(self) -> Any:
-        """The cache of each prompt but its last token: each read alone, then left-padded
-        into one batch (the padding is masked out, so its keys and values are never read)."""
+        """The cache of each prompt but its last token. Prompts are read in groups of about
+        the same length, so little padding is computed, then left-padded into one batch
+        (padding is masked out: its keys and values are never read)."""
         from transformers import DynamicCache
 
-        width = self.prompt_ids.shape[1] - 1
-        per_row = []
-        for row, (prompt, _) in enumerate(self.rows):
-            cache = self.model(
-                input_ids=torch.tensor([prompt[:-1]], device=self.model.device),
+        prefixes = [prompt[:-1] for prompt, _ in self.rows]
+        width = max(len(p) for p in prefixes)
+        layers: list[tuple[torch.Tensor, torch.Tensor]] = []
+        for group in length_groups([len(p) for p in prefixes], PADDING_SLACK):
+            ids, mask = _left_padded([prefixes[i] for i in group], self.pad_id, self.model.device)
+            read = self.model(
+                input_ids=ids,
+                attention_mask=mask,
+                position_ids=_positions(mask),
                 use_cache=True,
                 logits_to_keep=1,  # only the cache is wanted
-                **self._names(row, row + 1),
+                **self._names(group),
             ).cache
-            per_row.append([(layer.keys, layer.values) for layer in cache.layers])
-        layers = [
-            (_left_pad([k for k, _ in rows], width), _left_pad([v for _, v in rows], width))
-            for rows in zip(*per_row, strict=True)
-        ]
+            if not layers:
+                layers = [_zeros(layer, len(prefixes), width) for layer in read.layers]
+            rows = torch.tensor(group, device=self.model.device)
+            for (keys, values), layer in zip(layers, read.layers, strict=True):
+                keys[rows, :, width - ids.shape[1] :] = layer.keys
+                values[rows, :, width - ids.shape[1] :] = layer.values
         return DynamicCache(ddp_cache_data=layers, config=self.model.config)
 
     def _answer_losses(self, cache: Any) -> list[float]:
@@ -139,7 +143,7 @@ class _Rows:
             position_ids=_positions(mask)[:, -width:],
             cache=cache,
             use_cache=True,
-            **self._names(0, len(self.rows)),
+            **self._names(range(len(self.rows))),
         ).logits
         losses = []
         for row, (_, answer) in enumerate(self.rows):
@@ -157,20 +161,45 @@ class _Rows:
             do_sample=False,
             max_new_tokens=max_new_tokens,
             pad_token_id=self.pad_id,
-            **self._names(0, len(self.rows)),
+            **self._names(range(len(self.rows))),
         )
         new_tokens = output[:, self.prompt_ids.shape[1] :]
         texts = tokenizer.batch_decode(new_tokens, skip_special_tokens=True)
         return [text.strip() for text in texts]
 
-    def _names(self, start: int, end: int) -> dict[str, Any]:
-        return {"adapter_names": list(self.names[start:end])} if self.names else {}
+    def _names(self, rows: Iterable[int]) -> dict[str, Any]:
+        return {"adapter_names": [self.names[i] for i in rows]} if self.names else {}
 
 
-def _left_pad(parts: Sequence[torch.Tensor], width: int) -> torch.Tensor:
-    """(1, heads, length, dim) tensors as one (rows, heads, width, dim), zeros on the left."""
-    padded = [torch.nn.functional.pad(p, (0, 0, width - p.shape[2], 0)) for p in parts]
-    return torch.cat(padded, dim=0)
+def length_groups(lengths: Sequence[int], slack: float) -> list[list[int]]:
+    """Indices of `lengths` in groups, longest first, each padded to its longest costing at
+    most `slack` more tokens than it holds."""
+    groups: list[list[int]] = []
+    for i in sorted(range(len(lengths)), key=lambda i: -lengths[i]):
+        group = groups[-1] if groups else []
+        held = sum(lengths[j] for j in group) + lengths[i]
+        if group and lengths[group[0]] * (len(group) + 1) <= (1 + slack) * held:
+            group.append(i)
+        else:
+            groups.append([i])
+    return groups
+
+
+def _left_padded(
+    prompts: Sequence[list[int]], pad_id: int, device: torch.device
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids and attention mask, padded on the left to the longest prompt."""
+    width = max(len(p) for p in prompts)
+    ids = [[pad_id] * (width - len(p)) + p for p in prompts]
+    mask = [[0] * (width - len(p)) + [1] * len(p) for p in prompts]
+    return torch.tensor(ids, device=device), torch.tensor(mask, device=device)
+
+
+def _zeros(layer: Any, rows: int, width: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keys and values of `rows` prompts `width` long, zeros, typed like the cache `layer`."""
+    heads, dim = layer.keys.shape[1], layer.keys.shape[3]
+    keys = layer.keys.new_zeros((rows, heads, width, dim))
+    return keys, layer.values.new_zeros((rows, heads, width, layer.values.shape[3]))
 
 
 def _positions(mask: torch.Tensor) -> torch.Tensor:

@@ -12,7 +12,7 @@ import pytest
 from byosc.catalog.sql import SqlCatalog
 from byosc.cli import progress
 from byosc.cli.job_views import PlainLinesView
-from byosc.domain import Course
+from byosc.domain import Course, JobProgress
 from byosc.jobs.sql import SqlJobStore
 
 OUTCOME = (
@@ -45,7 +45,7 @@ class _TrainingRun:
             figures = {"step": float(step), "total_steps": float(self.steps)}
             self.jobs.set_step(self.job.id, line, figures)
         elif step == self.steps + 1:
-            self.jobs.set_step(self.job.id, "evaluating: base model, answers 8/8")
+            self.jobs.set_step(self.job.id, "evaluating: perplexity of 8 reference answers")
         else:
             self.jobs.succeed(self.job.id, OUTCOME)
         return True
@@ -66,7 +66,8 @@ def test_a_job_watched_into_a_log_prints_plain_lines_for_each_stage_and_its_outc
     assert lines[0].endswith("] loading smollm2 to train on 39 pairs")
     # A stage's first line comes at once; later ones at most every PLAIN_EVERY_S.
     assert lines[1].endswith("] training: step 1/3, loss 3.000, 90 tokens/s")
-    assert lines[2].endswith("] evaluating: base model, answers 8/8")
+    # Not counted with the training's last step (3/3): a training line counts for itself.
+    assert lines[2].endswith("] evaluating: perplexity of 8 reference answers")
     assert lines[3].endswith(f"] succeeded: {OUTCOME}")
     assert len(lines) == 4
 
@@ -77,7 +78,7 @@ def test_plain_lines_within_a_stage_come_at_most_every_so_often_with_the_time_ta
     view = PlainLinesView(stream, every_s=10.0, clock=lambda: now[0])
     for step in range(1, 31):
         now[0] = step * 2.0
-        view.update(f"training: step {step}/30", step, 30)
+        view.update(f"training: step {step}/30", JobProgress(figures={"step": step}))
     assert stream.getvalue().splitlines() == [
         "[0:02] training: step 1/30",
         "[0:12] training: step 6/30",
@@ -88,12 +89,17 @@ def test_plain_lines_within_a_stage_come_at_most_every_so_often_with_the_time_ta
     ]
 
 
-def test_plain_lines_count_documents_when_the_line_does_not() -> None:
+def test_plain_lines_count_the_documents_or_stages_of_a_job_that_counts_them() -> None:
     stream = io.StringIO()
     view = PlainLinesView(stream, clock=lambda: 75.0)
-    view.update("queued", 0, None)
-    view.update("slides.pdf: embedding", 2, 5)
-    assert stream.getvalue().splitlines() == ["[0:00] queued", "[0:00] slides.pdf: embedding (2/5)"]
+    view.update("queued", JobProgress())
+    view.update("slides.pdf: embed 2/2 chunks", JobProgress(done=1, total=5))
+    view.update("checking 74 pairs", JobProgress(done=6, total=8))
+    assert stream.getvalue().splitlines() == [
+        "[0:00] queued",
+        "[0:00] slides.pdf: embed 2/2 chunks (1/5)",
+        "[0:00] checking 74 pairs (6/8)",
+    ]
 
 
 def test_a_job_watched_on_a_narrow_terminal_still_prints_its_outcome_whole(
