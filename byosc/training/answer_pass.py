@@ -2,14 +2,15 @@
 its adapter at once, reading each prompt once.
 
 Where an evaluation's time goes on a CPU: reading the prompts (a prompt with its source
-chunk is hundreds of tokens), then the decoding loop, whose steps cost about the same for
-8 rows as for 16 (small matrices, a fixed cost per layer). So each prompt is read once
-without its last token, in groups of prompts of about the same length (little padding to
-compute), and the caches are left-padded into one batch; the last token and the reference
-answer run on it for the loss; the cache is cut back and generation starts from it. With several adapter names each prompt is a row per
-name (peft's mixed-adapter batches, "__base__" for no adapter), so one decoding loop serves
-the base model and the adapter. The tokens are those of `tokenize_record` and of the model
-server: the losses and greedy answers are those of separate passes, up to float rounding.
+chunk is hundreds of tokens), then the decoding loop, whose steps cost about the same for 8
+rows as for 16 (small matrices, a fixed cost per layer). So each prompt is read once without
+its last token, in groups of prompts of about the same length (little padding to compute),
+and the caches are left-padded into one batch; the last token and the reference answer run
+on it for the loss; the cache is cut back and generation starts from it. With several
+adapter names each prompt is a row per name (peft's mixed-adapter batches, "__base__" for no
+adapter), so one decoding loop serves the base model and the adapter. The tokens are those
+of `tokenize_record` and of the model server: the losses and greedy answers are those of
+separate passes, up to float rounding.
 """
 
 from __future__ import annotations
