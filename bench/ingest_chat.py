@@ -20,13 +20,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import median_seconds, timed, write_result
 
 from byosc.chunk import chunk_sections
-from byosc.cli.runtime import Runtime
 from byosc.domain import ChatMessage, ChatRequest, Course
 from byosc.extract import extract_file
 from byosc.ingest import read_paths
 from byosc.models import bundled_models
 from byosc.rag.prompt import build_messages
 from byosc.settings import Settings
+from cli.runtime import Runtime
 
 COURSE = Path(__file__).resolve().parents[1] / "examples" / "sample-course" / "material"
 QUESTION = "What is the effective memory-access time with a 98% TLB hit ratio?"

@@ -15,10 +15,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import write_result
 
-from byosc.cli.eval_cmd import run_retrieval_eval, show
 from byosc.eval.beir import load_beir
 from byosc.eval.retrieval import VARIANTS, calibrate, split_relevance
 from byosc.settings import RagSettings
+from cli.eval_cmd import run_retrieval_eval, show
 
 SETS = Path(__file__).resolve().parents[1] / "examples" / "sample-course" / "eval"
 DEFAULT = RagSettings()

@@ -11,7 +11,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from byosc.catalog.sql import open_engine
-from byosc.cli.runtime import Runtime
 from byosc.domain import Course
 from byosc.errors import ModelUnavailable
 from byosc.llm.adapters import AdapterRejected
@@ -21,6 +20,7 @@ from byosc.training.artifacts import LocalArtifactStore
 from byosc.training.models import AdapterRecord, EvalReport, Hyperparameters, ModelScores
 from byosc.training.registry import SqlAdapterRegistry
 from byosc.training.serving import AdapterServing
+from cli.runtime import Runtime
 from services.inference.app import create_app as create_inference_app
 from services.trainer.app import create_app
 from tests.support.lora import make_foreign_adapter

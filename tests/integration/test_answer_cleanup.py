@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from byosc.cli.runtime import Runtime
 from byosc.domain import ChatMessage, ChatRequest, Course, Usage
 from byosc.ingest import read_paths
 from byosc.llm.breaker import BreakerChatModel
@@ -20,6 +19,7 @@ from byosc.ports import Completion
 from byosc.rag.chat import Delta, Done, RagChat
 from byosc.rag.prompt import MARKUP
 from byosc.settings import LlmSettings, Settings
+from cli.runtime import Runtime
 from services.inference.app import create_app
 from tests.support.modelserver import free_port
 

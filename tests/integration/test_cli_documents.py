@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from byosc.bootstrap import open_catalog
-from byosc.cli.main import app
 from byosc.domain import RefusedFile, content_hash, refused_file_id
 from byosc.settings import Settings
 from byosc.sources import upload_dir
 from byosc.uploads import save_uploads
+from cli.main import app
 
 pytestmark = pytest.mark.slow
 

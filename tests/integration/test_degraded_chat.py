@@ -13,12 +13,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from byosc.cli.runtime import Runtime
 from byosc.domain import ChatMessage, ChatRequest, Course
 from byosc.ingest import read_paths
 from byosc.llm.openai_chat import OpenAIChatModel
 from byosc.rag.chat import MODEL_CUT_OFF, MODEL_UNAVAILABLE, Delta, Done, RagChat
 from byosc.settings import BASE_MODEL_NAME, LlmSettings, RagSettings, Settings
+from cli.runtime import Runtime
 from services.inference.app import create_app
 from services.stack import DEFAULT_PORTS, Stack
 from tests.support.modelserver import free_port

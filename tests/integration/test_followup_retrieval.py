@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from byosc.cli.runtime import Runtime
 from byosc.domain import ChatMessage, Course, ScoredChunk
 from byosc.llm.engine import LocalEngine
 from byosc.llm.engine_chat import EngineChatModel
 from byosc.rag.conversation import KeywordRewriter, LlmRewriter
 from byosc.settings import Settings
+from cli.runtime import Runtime
 
 pytestmark = pytest.mark.slow
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from byosc.cli.runtime import Runtime
 from byosc.domain import ChatMessage, ChatRequest, ChatResponse, Course
 from byosc.ingest import read_paths
 from byosc.rag.chat import NOT_COVERED
 from byosc.settings import Settings
+from cli.runtime import Runtime
 
 pytestmark = pytest.mark.slow
 

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from byosc.cli.runtime import Runtime
 from byosc.domain import Course
 from byosc.ingest import read_paths
 from byosc.settings import LlmSettings, RagSettings, Settings
+from cli.runtime import Runtime
 from services.inference.app import create_app
 from tests.support.modelserver import free_port
 

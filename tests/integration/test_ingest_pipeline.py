@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from byosc.cli.runtime import Runtime
 from byosc.domain import Course
 from byosc.errors import NotFound
 from byosc.settings import Settings
+from cli.runtime import Runtime
 from tests.support.pdfs import make_pdf
 
 

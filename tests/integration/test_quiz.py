@@ -9,7 +9,6 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from byosc.cli.runtime import Runtime
 from byosc.domain import Chunk, Course
 from byosc.errors import NotFound
 from byosc.quiz.distractors import is_generic
@@ -19,6 +18,7 @@ from byosc.quiz.questions import place
 from byosc.quiz.store import SqlQuizStore
 from byosc.settings import Settings
 from byosc.text import plain
+from cli.runtime import Runtime
 from services.inference.app import create_app
 
 MATERIAL = Path(__file__).parents[2] / "examples" / "sample-course" / "material"

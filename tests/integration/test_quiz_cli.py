@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from byosc.cli.main import app
+from cli.main import app
 
 LECTURE = Path(__file__).parents[2] / "examples/sample-course/material/02-cpu-scheduling.md"
 

@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from byosc.auth.models import KeyRequest
-from byosc.cli.main import app
 from byosc.domain import COURSE_ID_RULE, Course
+from cli.main import app
 
 REFUSED = ["x", "CS140", "cs 140", "-cs140", "c" * 64, "cs_140"]
 ACCEPTED = ["cs", "cs140", "os-2025", "9a", "c" * 63]

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from byosc.auth.store import SqlKeyStore
 from byosc.catalog.sql import SqlCatalog, open_engine
-from byosc.cli.main import app
 from byosc.domain import Course
 from byosc.running_stack import announced
+from cli.main import app
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from byosc.catalog.sql import SqlCatalog
-from byosc.cli import progress
-from byosc.cli.job_views import PlainLinesView
 from byosc.domain import Course, JobProgress
 from byosc.jobs.sql import SqlJobStore
+from cli import progress
+from cli.job_views import PlainLinesView
 
 OUTCOME = (
     "cs140-v1 promoted: perplexity with context 1.135 < base 1.683: better; "

@@ -1,7 +1,7 @@
 import pytest
 
-from byosc.cli.render import show_answer
 from byosc.domain import ChatResponse, Citation
+from cli.render import show_answer
 
 
 def _cited(relevance: float | None) -> ChatResponse:

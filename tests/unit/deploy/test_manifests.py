@@ -86,7 +86,7 @@ def test_every_container_command_starts_something_that_exists() -> None:
             module = command[command.index("-m") + 1]
             assert importlib.util.find_spec(module) is not None, command
         else:
-            from byosc.cli.main import app
+            from cli.main import app
 
             names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
             assert command[1] in names, command

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from byosc.cli.models_cmd import app
 from byosc.errors import ModelsMissing
 from byosc.models import bundled_models, fetch_models, verify_models
 from byosc.models.manifest import MANIFEST_NAME
 from byosc.settings import Settings
+from cli.models_cmd import app
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ from typing import Annotated
 
 import typer
 
-from byosc.cli.runtime import Runtime
 from byosc.domain import ScoredChunk
 from byosc.errors import ByoscError
 from byosc.quiz.generate import QuizMaker
 from byosc.quiz.models import GradeRequest, GradeResult, Quiz, QuizRequest
 from byosc.quiz.questions import LETTERS, place
 from byosc.quiz.store import SqlQuizStore
+from cli.runtime import Runtime
 
 
 def quiz(

@@ -10,22 +10,22 @@ from typing import Annotated
 import typer
 from pydantic import BaseModel, ValidationError
 
-from byosc.cli import render
-from byosc.cli.datasets_cmd import app as datasets_app
-from byosc.cli.documents_cmd import app as documents_app
-from byosc.cli.eval_cmd import app as eval_app
-from byosc.cli.jobs_cmd import refresh, worker
-from byosc.cli.keys_cmd import app as keys_app
-from byosc.cli.models_cmd import app as models_app
-from byosc.cli.quiz_cmd import quiz
-from byosc.cli.refusals import plain
-from byosc.cli.runtime import Runtime
-from byosc.cli.train_cmd import app as adapters_app
-from byosc.cli.train_cmd import train
 from byosc.courses import create_course, delete_course
 from byosc.domain import ChatMessage, ChatRequest, Course, SourceSpec
 from byosc.errors import ByoscError
 from byosc.ingest import read_paths
+from cli import render
+from cli.datasets_cmd import app as datasets_app
+from cli.documents_cmd import app as documents_app
+from cli.eval_cmd import app as eval_app
+from cli.jobs_cmd import refresh, worker
+from cli.keys_cmd import app as keys_app
+from cli.models_cmd import app as models_app
+from cli.quiz_cmd import quiz
+from cli.refusals import plain
+from cli.runtime import Runtime
+from cli.train_cmd import app as adapters_app
+from cli.train_cmd import train
 
 app = typer.Typer(help="BYOSC: course study buddies from lecture material.", no_args_is_help=True)
 courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_help=True)

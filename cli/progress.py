@@ -10,10 +10,10 @@ from typing import TextIO
 
 import typer
 
-from byosc.cli.job_views import BarView, JobView, PlainLinesView
 from byosc.domain import Job
 from byosc.errors import ByoscError, NotFound
 from byosc.jobs.sql import SqlJobStore
+from cli.job_views import BarView, JobView, PlainLinesView
 
 POLL_S = 0.3
 EXIT_CODES = {"succeeded": 0, "partial": 2, "failed": 1, "cancelled": 1}

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from byosc.cli.progress import EXIT_CODES, show_job, watch_job
-from byosc.cli.runtime import Runtime
 from byosc.domain import Job
 from byosc.errors import ByoscError
 from byosc.jobs.control import request_refresh, resume_orphaned, start_job
 from byosc.ports import JobQueue
 from byosc.settings import Settings
+from cli.progress import EXIT_CODES, show_job, watch_job
+from cli.runtime import Runtime
 
 if TYPE_CHECKING:
     from services.ingest.embedded import EmbeddedWorker

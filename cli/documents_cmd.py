@@ -7,10 +7,10 @@ from typing import Annotated
 
 import typer
 
-from byosc.cli.options import CourseOpt, JsonFlag, fail
-from byosc.cli.runtime import Runtime
 from byosc.documents import course_files, delete_document
 from byosc.errors import ByoscError
+from cli.options import CourseOpt, JsonFlag, fail
+from cli.runtime import Runtime
 
 app = typer.Typer(help="A course's documents and refused files.", no_args_is_help=True)
 

@@ -12,11 +12,11 @@ from pydantic import ValidationError
 from byosc.auth.key_courses import missing_courses, missing_message
 from byosc.auth.models import ApiKey, KeyRequest, Role
 from byosc.auth.store import SqlKeyStore
-from byosc.cli.refusals import plain
-from byosc.cli.runtime import Runtime
 from byosc.errors import NotFound
 from byosc.running_stack import running_stack_dir
 from byosc.settings import Settings
+from cli.refusals import plain
+from cli.runtime import Runtime
 
 app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 

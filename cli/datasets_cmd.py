@@ -8,11 +8,11 @@ from typing import Annotated
 
 import typer
 
-from byosc.cli.options import CourseOpt, JsonFlag, fail
-from byosc.cli.runtime import Runtime
 from byosc.datasets.export import TRAINING_SYSTEM_PROMPT, to_chat_records, write_jsonl
 from byosc.errors import ByoscError, NotFound
 from byosc.instructions.models import DatasetVersion, Split
+from cli.options import CourseOpt, JsonFlag, fail
+from cli.runtime import Runtime
 
 app = typer.Typer(help="Instruction datasets generated from a course.", no_args_is_help=True)
 

@@ -12,13 +12,13 @@ from typing import Annotated
 import typer
 from pydantic import ValidationError
 
-from byosc.cli.progress import watch_job
-from byosc.cli.runtime import Runtime
 from byosc.errors import ByoscError
 from byosc.jobs.control import start_job
 from byosc.jobs.training import training_params
 from byosc.settings import Settings
 from byosc.training.models import AdapterRecord, ModelScores
+from cli.progress import watch_job
+from cli.runtime import Runtime
 
 app = typer.Typer(help="A course's LoRA adapters: list, show, promote, roll back.")
 CourseOpt = Annotated[str, typer.Option("--course", "-c", help="Course ID.")]
