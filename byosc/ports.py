@@ -11,15 +11,18 @@ from pydantic import BaseModel
 from byosc.domain import (
     Chunk,
     Course,
+    DatasetVersion,
     Document,
+    Generated,
+    InstructionPair,
     RefusedFile,
     ScoredChunk,
     SearchMode,
     Section,
     SourceFile,
+    Split,
     Usage,
 )
-from byosc.instructions.models import DatasetVersion, Generated, InstructionPair, Split
 
 
 class Extracted(BaseModel):

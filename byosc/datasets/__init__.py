@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from byosc.instructions.models import SPLITS, DatasetVersion, InstructionPair
+from byosc.domain import SPLITS, DatasetVersion, InstructionPair
 
 
 def check_pairs(version: DatasetVersion, pairs: Sequence[InstructionPair]) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from byosc.instructions.models import InstructionPair
+from byosc.domain import InstructionPair
 from byosc.llm.chat_template import format_chat
 
 TRAINING_SYSTEM_PROMPT = (

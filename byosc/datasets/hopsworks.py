@@ -15,9 +15,8 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from byosc.datasets import check_pairs, in_reading_order
-from byosc.domain import Chunk
+from byosc.domain import Chunk, DatasetVersion, InstructionPair, Split
 from byosc.errors import AlreadyExists
-from byosc.instructions.models import DatasetVersion, InstructionPair, Split
 
 if TYPE_CHECKING:
     from byosc.settings import DatasetSettings

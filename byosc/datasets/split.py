@@ -21,7 +21,7 @@ import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 
-from byosc.instructions.models import SPLITS, InstructionPair, Split
+from byosc.domain import SPLITS, InstructionPair, Split
 
 DEFAULT_FRACTIONS = (0.8, 0.1, 0.1)
 _HELD_OUT: tuple[Split, ...] = ("test", "validation")

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 from byosc.catalog.sql import UtcDateTime, create_tables
 from byosc.datasets import check_pairs
+from byosc.domain import SPLITS, DatasetVersion, InstructionPair, Split
 from byosc.errors import AlreadyExists
-from byosc.instructions.models import SPLITS, DatasetVersion, InstructionPair, Split
 
 metadata = sa.MetaData()
 

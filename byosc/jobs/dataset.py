@@ -6,9 +6,9 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
+from byosc.domain import DatasetVersion
 from byosc.errors import ByoscError
 from byosc.instructions.build import DatasetBuilder
-from byosc.instructions.models import DatasetVersion
 from byosc.jobs.control import start_job
 from byosc.jobs.sql import SqlJobStore
 from byosc.settings import Settings
