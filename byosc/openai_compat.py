@@ -19,8 +19,8 @@ from pydantic import (
 )
 
 from byosc.domain import ChatMessage, ChatRequest, ChatResponse, Citation, Course, Usage
+from byosc.domain.core import Delta, Done
 from byosc.errors import ByoscError
-from byosc.rag.chat import Delta, Done
 
 FinishReason = Literal["stop", "length"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import uuid
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 
@@ -266,6 +267,22 @@ class ChatResponse(BaseModel):
         description="True when the model server was down or too slow: the answer says so and "
         "the citations are the most relevant passages retrieved, with no generated text.",
     )
+
+
+# A streamed chat's events. They live beside the chat contracts, not in the chat engine,
+# so that code mapping a stream (the OpenAI-compatible API) does not import the engine.
+@dataclass
+class Delta:
+    """A piece of the answer as it is generated."""
+
+    text: str
+
+
+@dataclass
+class Done:
+    """The final answer with its citations; always the last streamed event."""
+
+    response: ChatResponse
 
 
 class FileError(BaseModel):

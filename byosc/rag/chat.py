@@ -8,10 +8,10 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import dataclass
 from typing import Protocol
 
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk, Usage
+from byosc.domain.core import Delta, Done
 from byosc.errors import ModelUnavailable, NotFound
 from byosc.llm.breaker import (
     BreakerChatModel,
@@ -73,20 +73,6 @@ class Unobserved:
 
     def model_failure(self, reason: ModelFailure) -> None:
         pass
-
-
-@dataclass
-class Delta:
-    """A piece of the answer as it is generated."""
-
-    text: str
-
-
-@dataclass
-class Done:
-    """The final answer with its citations; always the last streamed event."""
-
-    response: ChatResponse
 
 
 class RagChat:
