@@ -3,6 +3,7 @@ S3-compatible bucket. A stored directory never changes; a new adapter gets a new
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import uuid
 from pathlib import Path, PurePosixPath
@@ -64,6 +65,14 @@ class LocalArtifactStore:
         return path
 
 
+def _is_key(key: str) -> bool:
+    try:
+        check_key(key)
+    except ByoscError:
+        return False
+    return True
+
+
 COMPLETE = ".complete"  # written last: an artifact without it was never fully uploaded
 
 
@@ -81,12 +90,23 @@ class S3ArtifactStore:
 
     def put_dir(self, key: str, local_dir: Path) -> str:
         base = "/".join(p for p in (self.prefix, str(check_key(key))) if p)
-        if self._keys(f"{base}/"):
+        existing = self._keys(f"{base}/")
+        if f"{base}/{COMPLETE}" in existing:
             raise AlreadyExists(f"artifact {key} already exists; artifacts never change")
+        # Objects without the marker are what a failed upload left: replaced, never kept.
+        self._delete_keys(existing)
         files = sorted(p for p in local_dir.rglob("*") if p.is_file())
-        for file in files:
-            self.client.upload_file(str(file), self.bucket, f"{base}/{file.relative_to(local_dir)}")
-        self.client.put_object(Bucket=self.bucket, Key=f"{base}/{COMPLETE}", Body=b"")
+        try:
+            for file in files:
+                target = f"{base}/{file.relative_to(local_dir).as_posix()}"
+                self.client.upload_file(str(file), self.bucket, target)
+            self.client.put_object(Bucket=self.bucket, Key=f"{base}/{COMPLETE}", Body=b"")
+        except Exception:
+            # Best effort: the upload's own error is the one to raise, and a later put
+            # replaces whatever this cleanup could not remove.
+            with contextlib.suppress(Exception):
+                self._delete_keys(self._keys(f"{base}/"))
+            raise
         return f"s3://{self.bucket}/{base}"
 
     def fetch_dir(self, uri: str, dest_dir: Path) -> Path:
@@ -113,16 +133,25 @@ class S3ArtifactStore:
         return dest
 
     def delete(self, uri: str) -> None:
-        keys = self._keys(f"{self._base(uri)}/")
+        self._delete_keys(self._keys(f"{self._base(uri)}/"))
+
+    def _delete_keys(self, keys: list[str]) -> None:
         for start in range(0, len(keys), 1000):  # delete_objects takes at most 1000 keys
             batch = [{"Key": key} for key in keys[start : start + 1000]]
             self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": batch})
 
     def _base(self, uri: str) -> str:
+        """The URI's key prefix, if it names something below the store's prefix: the prefix
+        itself, or a key outside it, would reach other artifacts (or all of them)."""
         parsed = urlparse(uri)
-        if parsed.scheme != "s3" or parsed.netloc != self.bucket:
-            raise NotFound(f"artifact {uri} is not in bucket {self.bucket}")
-        return parsed.path.strip("/")
+        base = parsed.path.strip("/")
+        key = base.removeprefix(f"{self.prefix}/") if self.prefix else base
+        inside = parsed.scheme == "s3" and parsed.netloc == self.bucket
+        if not inside or (self.prefix and key == base) or not _is_key(key):
+            raise NotFound(
+                f"artifact {uri} is not in the store at s3://{self.bucket}/{self.prefix}"
+            )
+        return base
 
     def _keys(self, prefix: str) -> list[str]:
         pages = self.client.get_paginator("list_objects_v2").paginate(
@@ -134,7 +163,10 @@ class S3ArtifactStore:
 def artifact_store(training: TrainingSettings, data_path: Path) -> ArtifactStore:
     if training.artifact_store == "local":
         return LocalArtifactStore(training.artifacts_path(data_path))
-    import boto3
+    try:
+        import boto3
+    except ModuleNotFoundError as exc:  # at start, not at the first adapter trained
+        raise ByoscError("training.artifact_store=s3 needs boto3: install byosc[s3]") from exc
 
     secret = training.s3_secret_access_key
     client = boto3.client(
