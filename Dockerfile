@@ -1,24 +1,78 @@
-# One image recipe for every service; EXTRA picks the install extra, so the gateway image
-# carries no torch. Build: docker build --build-arg EXTRA=inference -t byosc-inference .
-FROM python:3.11-slim AS base
+# One image recipe for every service; EXTRA picks the install extra and the stage:
+#   docker build --build-arg EXTRA=inference -t byosc-inference .
+# gateway: no torch. ingest, inference, trainer, modelserver, gpu-worker: one shared stage
+# with torch, the ML libraries and the prepared models, so those images share those layers.
+# Needs BuildKit (DOCKER_BUILDKIT=1, or `docker buildx build`): the torch wheel directory is
+# mounted, not copied, and only the stages the chosen EXTRA needs are built.
+# Build arguments:
+#   BASE      a Python 3.11 image; anything with python3 and its venv module (Debian's too)
+#   EXTRA     the pyproject extra the image installs (gateway, ingest, inference, ...)
+#   WHEELS    a folder in the build context with wheels to install torch from (a CPU build
+#             for a CPU-only machine); default deploy/wheels, empty: from the package index
+ARG BASE=python:3.11-slim
 ARG EXTRA=gateway
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
-    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 BYOSC_HOME=/models
+
+FROM ${BASE} AS runtime
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH \
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
+    BYOSC_HOME=/models BYOSC_DATA_DIR=/data
+# A venv, not the base's site-packages: Debian's python refuses system-wide pip installs.
+RUN python3 -m venv /opt/venv \
+ && useradd --system --uid 10001 byosc \
+ && mkdir -p /data /models /app && chown byosc /data /models
 WORKDIR /app
-RUN apt-get update \
- && apt-get install -y --no-install-recommends ffmpeg \
- && rm -rf /var/lib/apt/lists/*
-COPY pyproject.toml README.md ./
-COPY byosc ./byosc
-COPY services ./services
-RUN pip install --no-cache-dir ".[${EXTRA}]"
-# Model-carrying images prepare the bundled models at build time, never at run time.
-# `models fetch` prepares all three, so those images also get the speech extra.
-RUN if [ "$EXTRA" != "gateway" ]; then \
-      pip install --no-cache-dir ".[speech]" && byosc models fetch; \
-    fi
-RUN useradd --system --uid 10001 byosc && mkdir -p /data && chown byosc /data /models
+# Dependencies come from pyproject.toml alone, before the source: a code change reinstalls
+# nothing.
+COPY pyproject.toml deploy/requirements.py /app/
+RUN python requirements.py pyproject.toml --core > /tmp/core.txt \
+ && pip install --no-cache-dir -r /tmp/core.txt
+
+# Images without torch: the gateway.
+FROM runtime AS torchless
+ARG EXTRA
+RUN python requirements.py pyproject.toml "$EXTRA" > /tmp/extra.txt \
+ && pip install --no-cache-dir -r /tmp/extra.txt
+COPY README.md /app/
+COPY byosc /app/byosc
+COPY services /app/services
+COPY cli /app/cli
+RUN pip install --no-cache-dir --no-deps /app
+
+# The wheel folder as a stage of its own: the torch install mounts it, so the wheel is not
+# copied into a layer of the images.
+FROM scratch AS wheels
+ARG WHEELS=deploy/wheels
+COPY ${WHEELS}/ /
+
+# The layers every model-carrying image shares: torch, the ML and speech libraries, and the
+# bundled models (`byosc models fetch` prepares all three, the speech model too).
+FROM runtime AS ml
+RUN --mount=type=bind,from=wheels,target=/wheels \
+    torch="$(python requirements.py pyproject.toml ml | grep '^torch')" \
+ && pip install --no-cache-dir --find-links /wheels "$torch"
+RUN python requirements.py pyproject.toml ml speech > /tmp/ml.txt \
+ && pip install --no-cache-dir -r /tmp/ml.txt
+COPY README.md /app/
+COPY byosc /app/byosc
+COPY services /app/services
+COPY cli /app/cli
+RUN pip install --no-cache-dir --no-deps /app \
+ && byosc models fetch && chown -R byosc /models
+
+FROM ml AS with-models
+ARG EXTRA
+RUN python requirements.py pyproject.toml "$EXTRA" --minus ml --minus speech > /tmp/extra.txt \
+ && pip install --no-cache-dir -r /tmp/extra.txt
+
+FROM torchless AS gateway
+FROM with-models AS ingest
+FROM with-models AS inference
+FROM with-models AS trainer
+FROM with-models AS modelserver
+FROM with-models AS gpu-worker
+
+FROM ${EXTRA}
 USER byosc
-ENV BYOSC_DATA_DIR=/data
 EXPOSE 8000
 CMD ["python", "-m", "services.gateway", "--host", "0.0.0.0", "--port", "8000"]

@@ -20,7 +20,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo up test lint bench clean
+.PHONY: install models demo up test lint bench clean compose-check
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,11 @@ bench: models
 	$(PY) bench/instructions.py
 	$(PY) bench/training.py
 	$(PY) bench/gateway.py
+
+# Builds every image, runs the single-node compose stack and chats through it (root, Docker
+# from Debian when missing; tens of minutes the first time). Not part of `make test`.
+compose-check:
+	$(PYTHON) deploy/compose_check.py
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache
