@@ -23,14 +23,16 @@ from byosc.bootstrap import (
 from byosc.catalog.sql import SqlCatalog
 from byosc.domain import Course
 from byosc.ingest import Pipeline
-from byosc.instructions.build import DatasetBuilder
 from byosc.jobs.sql import SqlJobStore
 from byosc.ports import ArtifactStore, ChatModel, DatasetStore, Embedder, SearchIndex, Source
 from byosc.settings import Settings
 from byosc.training.registry import SqlAdapterRegistry
 from byosc.training.serving import AdapterServing
 
-if TYPE_CHECKING:  # torch loads when a training runs, not with every command
+# torch loads when a training runs, and numpy when a dataset is built, not with every
+# command: the gateway image runs the command line (migrations, keys) without either.
+if TYPE_CHECKING:
+    from byosc.instructions.build import DatasetBuilder
     from byosc.training.pipeline import TrainingParts
 
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
-
-import numpy as np
+from typing import TYPE_CHECKING, Protocol
 
 from byosc.domain import ScoredChunk
+
+# numpy is imported where it is used: the command line loads this module in the gateway
+# image, which has no numpy.
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Reranker(Protocol):
@@ -42,6 +45,8 @@ class CrossEncoderReranker:
 
 def cosine_to(query: Sequence[float], candidates: list[ScoredChunk]) -> np.ndarray:
     """Cosine similarity of each candidate's dense vector to the query vector."""
+    import numpy as np
+
     if not candidates:
         return np.zeros(0)
     matrix = _unit_rows(np.array([_vector(c) for c in candidates], dtype=np.float32))
@@ -56,6 +61,8 @@ def mmr(candidates: list[ScoredChunk], limit: int, lambda_: float) -> list[Score
     cosine similarity to a chunk already picked."""
     if len(candidates) <= 1 or limit <= 1:
         return candidates[:limit]
+    import numpy as np
+
     vectors = _unit_rows(np.array([_vector(c) for c in candidates], dtype=np.float32))
     relevance = 1.0 - np.arange(len(candidates)) / len(candidates)
     similarity = vectors @ vectors.T
@@ -77,5 +84,7 @@ def _vector(candidate: ScoredChunk) -> list[float]:
 
 
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    import numpy as np
+
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return matrix / np.where(norms == 0, 1, norms)

@@ -1,7 +1,7 @@
 """The gateway image installs only the `gateway` extra: no numpy, torch, transformers,
-sentence-transformers or Celery. These tests import the gateway in a fresh interpreter that
-refuses those packages, so an import that reaches for one fails here before the image
-crashes at start."""
+sentence-transformers or Celery. These tests import the gateway (and the command line the
+image also runs) in a fresh interpreter that refuses those packages, so an import that
+reaches for one fails here before the image crashes at start."""
 
 from __future__ import annotations
 
@@ -62,6 +62,17 @@ runpy.run_module("services.gateway", run_name="__main__", alter_sys=True)
 report(app=served["app"], port=served["port"])
 """
 
+# The gateway image also runs the command line: the migration job (`byosc db upgrade`) and
+# key administration. Every command must at least load there.
+COMMAND_LINE = """
+from typer.testing import CliRunner
+from cli.main import app
+
+runner = CliRunner()
+codes = {" ".join(a): runner.invoke(app, a).exit_code for a in (["--help"], ["keys", "--help"])}
+report(codes=codes)
+"""
+
 
 def _run_without_heavy_packages(code: str, tmp_path: Path) -> dict[str, object]:
     env = {
@@ -100,5 +111,14 @@ def test_the_gateway_entry_point_builds_its_app_without_any_heavy_package(
     result = _run_without_heavy_packages(ENTRY_POINT, tmp_path)
     assert result["app"] == "FastAPI"
     assert result["port"] == 8123
+    assert result["attempts"] == []
+    assert result["loaded"] == []
+
+
+def test_the_command_line_loads_in_the_gateway_image_without_any_heavy_package(
+    tmp_path: Path,
+) -> None:
+    result = _run_without_heavy_packages(COMMAND_LINE, tmp_path)
+    assert result["codes"] == {"--help": 0, "keys --help": 0}
     assert result["attempts"] == []
     assert result["loaded"] == []
