@@ -2,18 +2,25 @@
 
 The inference service owns the embedded index, so the ingest service and the job worker
 reach it over HTTP. The worker takes refresh jobs from the embedded filesystem broker in the
-data directory. Ctrl-C stops them all. Tests use `Stack` to drive the same processes.
+data directory. Ctrl-C, SIGTERM and SIGHUP stop them all; on Linux a child also stops when
+the stack process dies without a word (SIGKILL). Tests use `Stack` to drive the same
+processes.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 import httpx
 
@@ -38,6 +45,33 @@ DEFAULT_PORTS = {
     "trainer": 8003,
     "modelserver": 8004,
 }
+# Signals that stop the stack as Ctrl-C does: a supervisor or CI timeout sends SIGTERM, a
+# closed terminal SIGHUP.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _dies_with_parent() -> Callable[[], None] | None:
+    """A preexec_fn that has the kernel send the child SIGTERM when its parent dies, however
+    it dies: a SIGKILLed stack runs no cleanup, and its children would keep their ports.
+
+    The kernel sends it when the thread that started the child ends, so children are started
+    from the thread that lives as long as the stack (its main thread). Linux only; elsewhere
+    the stack stops its children only when it is stopped by a signal it can catch.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    # Looked up here, before fork: the child should run as little as it can before exec.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    parent = os.getpid()
+
+    def set_parent_death_signal() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        # The parent died between fork and prctl: the signal will never come.
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return set_parent_death_signal
 
 
 @dataclass
@@ -84,6 +118,7 @@ class Stack:
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=_dies_with_parent(),
         )
         self._wait_healthy(service, timeout_s)
 
@@ -92,10 +127,14 @@ class Stack:
             self.start(service)
 
     def stop(self, service: str) -> None:
-        process = self.processes.pop(service, None)
-        if process is None:
-            return
-        process.send_signal(signal.SIGINT)
+        if service in self.processes:
+            self.processes[service].send_signal(signal.SIGINT)
+            self._reap(service)
+
+    def _reap(self, service: str) -> None:
+        """Waits for a service told to stop; one that takes too long is killed, with its
+        children. (A second SIGINT would not do: Celery and uvicorn take it as "now".)"""
+        process = self.processes.pop(service)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -110,8 +149,12 @@ class Stack:
             process.wait()
 
     def stop_all(self) -> None:
-        for service in reversed(list(self.processes)):
-            self.stop(service)
+        # All are told first, then waited for: they shut down side by side, not in a row.
+        services = list(reversed(self.processes))
+        for service in services:
+            self.processes[service].send_signal(signal.SIGINT)
+        for service in services:
+            self._reap(service)
 
     def first_admin_key(self) -> IssuedKey | None:
         """An admin key in the stack's metadata DB if it has no active one yet."""
@@ -144,27 +187,71 @@ class Stack:
             return False
 
 
-def main() -> None:
-    stack = Stack(data_dir=Path(os.environ.get("BYOSC_DATA_DIR", "var/stack")).resolve())
+class _StopSignal(Exception):
+    """SIGTERM or SIGHUP arrived: stop as on Ctrl-C."""
+
+
+def _raise_stop(signum: int, _frame: FrameType | None) -> None:
+    # Later signals must not cut the shutdown short and leave children behind: from here on
+    # the stack ignores them (SIGKILL still ends it, and then the children end with it).
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, signal.SIG_IGN)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    raise _StopSignal(signal.Signals(signum).name)
+
+
+def _say(message: str, err: bool = False) -> None:
+    """Prints, unless the terminal is gone (SIGHUP after it closed): stopping matters more."""
+    with contextlib.suppress(OSError):
+        print(message, file=sys.stderr if err else sys.stdout, flush=True)
+
+
+def run(stack: Stack) -> None:
+    """Starts every service, waits until one exits or a stop signal arrives, stops all."""
+    for stop in STOP_SIGNALS:
+        signal.signal(stop, _raise_stop)
     try:
         for service in SERVICES:
             where = stack.url(service) if service in stack.ports else "(job queue)"
-            print(f"starting {service:<12} {where}", flush=True)
+            _say(f"starting {service:<12} {where}")
             stack.start(service)
-        print(f"\nBYOSC is up: API {stack.url('gateway')}  docs {stack.url('gateway')}/docs")
+        _say(f"\nBYOSC is up: API {stack.url('gateway')}  docs {stack.url('gateway')}/docs")
         if (admin := stack.first_admin_key()) is not None:
-            print(f"admin API key (shown once, keep it): {admin.token}")
-            print(f"  export BYOSC_KEY={admin.token}")
-        print(f"logs in {stack.data_dir / 'logs'}; Ctrl-C stops everything", flush=True)
+            _say(f"admin API key (shown once, keep it): {admin.token}")
+            _say(f"  export BYOSC_KEY={admin.token}")
+        _say(f"logs in {stack.data_dir / 'logs'}; Ctrl-C stops everything")
         # `byosc keys` finds the data directory (and so the gateway's keys) through this.
         with announced(Settings().home, stack.data_dir):
             while all(p.poll() is None for p in stack.processes.values()):
                 time.sleep(1)
-        print("a service exited; stopping the others", file=sys.stderr)
+        _say("a service exited; stopping the others", err=True)
     except KeyboardInterrupt:
-        print("\nstopping", flush=True)
+        _say("\nstopping")
+    except _StopSignal as received:
+        _say(f"{received}: stopping")
     finally:
+        for stop in STOP_SIGNALS:
+            signal.signal(stop, signal.SIG_IGN)
         stack.stop_all()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m services.stack")
+    parser.add_argument(
+        "--base-port",
+        type=int,
+        default=DEFAULT_PORTS["gateway"],
+        help="the gateway's port; the other services take the next four",
+    )
+    args = parser.parse_args(argv)
+    offset = args.base_port - DEFAULT_PORTS["gateway"]
+    run(
+        Stack(
+            data_dir=Path(os.environ.get("BYOSC_DATA_DIR", "var/stack")).resolve(),
+            ports={name: port + offset for name, port in DEFAULT_PORTS.items()},
+        )
+    )
 
 
 if __name__ == "__main__":
