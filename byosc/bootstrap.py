@@ -6,10 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
-from byosc.catalog.sql import SqlCatalog
+from byosc.catalog.sql import SqlCatalog, open_engine
 from byosc.settings import Settings
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
+
     from byosc.domain import Course
     from byosc.ingest import Extract, Pipeline
     from byosc.instructions.build import DatasetBuilder
@@ -34,8 +36,15 @@ if TYPE_CHECKING:
     from byosc.training.serving import AdapterServing
 
 
+def open_metadata_db(settings: Settings) -> sa.Engine:
+    """The metadata DB's engine. Only the embedded profile migrates its schema at start; the
+    others refuse a database behind this release, naming `byosc db upgrade` (compose's
+    `migrate` service, the k8s Job), so no two services ever race to change it."""
+    return open_engine(settings.database_url, upgrade=settings.profile == "embedded")
+
+
 def open_catalog(settings: Settings) -> SqlCatalog:
-    return SqlCatalog(settings.database_url)
+    return SqlCatalog(open_metadata_db(settings))
 
 
 def open_job_store(catalog: SqlCatalog) -> SqlJobStore:

@@ -16,6 +16,7 @@ from byosc.errors import ByoscError
 from byosc.ingest import read_paths
 from cli import render
 from cli.datasets_cmd import app as datasets_app
+from cli.db_cmd import app as db_app
 from cli.documents_cmd import app as documents_app
 from cli.eval_cmd import app as eval_app
 from cli.jobs_cmd import refresh, worker
@@ -36,6 +37,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(keys_app, name="keys")
+app.add_typer(db_app, name="db")
 app.command()(refresh)
 app.command()(worker)
 app.command()(quiz)

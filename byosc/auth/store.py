@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from byosc.auth import tokens
 from byosc.auth.models import ApiKey, IssuedKey, KeyRequest
-from byosc.catalog.sql import UtcDateTime, create_tables
+from byosc.catalog.sql import UtcDateTime
 from byosc.domain import utcnow
 from byosc.errors import NotFound
 
@@ -45,7 +45,6 @@ class KeyStore(Protocol):
 class SqlKeyStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        create_tables(engine, metadata)
 
     def create(self, request: KeyRequest) -> IssuedKey:
         key = ApiKey(id=tokens.new_key_id(), **request.model_dump())

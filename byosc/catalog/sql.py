@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from byosc import migrations
 from byosc.domain import Course, Document, RefusedFile
 from byosc.errors import AlreadyExists
 
@@ -74,12 +75,6 @@ refused_files = sa.Table(
     sa.Column("refused_at", UtcDateTime(), nullable=False),
 )
 
-# Columns added after the first release: databases created before them gain them on start.
-_ADDED_COLUMNS = {
-    "documents": ("source_id", "source_checksum"),
-    "jobs": ("params", "figures"),
-}
-
 
 def _engine(url: str) -> sa.Engine:
     if url.startswith("sqlite:///"):
@@ -96,50 +91,28 @@ def _engine(url: str) -> sa.Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def add_missing_columns(engine: sa.Engine) -> None:
-    """Adds the columns of _ADDED_COLUMNS a table created by an older release lacks."""
-    inspector = sa.inspect(engine)
-    for table_name, names in _ADDED_COLUMNS.items():
-        if table_name not in metadata.tables or not inspector.has_table(table_name):
-            continue  # its module is not imported here; it migrates when it is
-        present = {c["name"] for c in inspector.get_columns(table_name)}
-        table = metadata.tables[table_name]
-        with engine.begin() as conn:
-            for name in names:
-                if name not in present:
-                    column = table.c[name]
-                    kind = column.type.compile(engine.dialect)
-                    conn.execute(sa.text(f"ALTER TABLE {table_name} ADD COLUMN {name} {kind}"))
+def open_engine(url: str, *, upgrade: bool = True) -> sa.Engine:
+    """An engine on the metadata DB at `url`, whose schema is at this release's revision.
 
-
-def create_tables(engine: sa.Engine, tables: sa.MetaData = metadata) -> None:
-    """Creates the tables that do not exist yet. Several processes starting on one new
-    database (a service and a worker) race between "is it there?" and "create it": the
-    loser's CREATE fails with "already exists", and a second look then finds the table.
-    Each lost race means one more table exists, so one try per table always suffices."""
-    attempts = len(tables.sorted_tables) + 1
-    for attempt in range(attempts):
-        try:
-            tables.create_all(engine)
-            return
-        except sa.exc.DatabaseError as exc:
-            # PostgreSQL may report the same race as a duplicate row type.
-            raced = "already exists" in str(exc) or "pg_type_typname_nsp_index" in str(exc)
-            if not raced or attempt == attempts - 1:
-                raise
-
-
-def open_engine(url: str) -> sa.Engine:
-    """An engine on `url` with every table of the metadata DB created and up to date."""
+    upgrade=True (the embedded profile: tests, the CLI, `make up`) migrates a database behind
+    it, under a lock that concurrently starting processes share. upgrade=False (compose, k8s,
+    single-node) never changes the schema: a database behind it raises SchemaOutOfDate,
+    which names `byosc db upgrade`."""
     engine = _engine(url)
-    create_tables(engine)
-    add_missing_columns(engine)
+    try:
+        if upgrade:
+            migrations.upgrade_if_behind(engine)
+        else:
+            migrations.require_current(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
 class SqlCatalog:
-    def __init__(self, url: str | sa.Engine) -> None:
-        self.engine = open_engine(url) if isinstance(url, str) else url
+    def __init__(self, url: str | sa.Engine, *, upgrade: bool = True) -> None:
+        self.engine = open_engine(url, upgrade=upgrade) if isinstance(url, str) else url
 
     def create_course(self, course: Course) -> Course:
         try:

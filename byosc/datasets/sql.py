@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from byosc.catalog.sql import UtcDateTime, create_tables
+from byosc.catalog.sql import UtcDateTime
 from byosc.datasets import check_pairs
 from byosc.domain import SPLITS, DatasetVersion, InstructionPair, Split
 from byosc.errors import AlreadyExists
@@ -64,7 +64,6 @@ _SPLIT_ORDER = sa.case({s: n for n, s in enumerate(SPLITS)}, value=instruction_p
 class SqlDatasetStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        create_tables(engine, metadata)
 
     def write_version(
         self, version: DatasetVersion, pairs: Sequence[InstructionPair]

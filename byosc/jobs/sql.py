@@ -15,7 +15,6 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from byosc.catalog.sql import add_missing_columns, create_tables
 from byosc.domain import ACTIVE_JOB_STATES, ItemState, Job, JobItem, JobKind, utcnow
 from byosc.errors import NotFound
 from byosc.jobs.items import ItemUpdates, complete_if_done
@@ -27,8 +26,6 @@ _START_TRIES = 5
 class SqlJobStore(ItemUpdates):
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        create_tables(engine)
-        add_missing_columns(engine)
 
     def start_refresh(self, course_id: str, stale_after_s: float) -> tuple[Job, bool]:
         return self.start_job(course_id, "refresh", stale_after_s)

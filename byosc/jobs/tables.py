@@ -1,4 +1,4 @@
-"""The job tables, in the catalog's metadata so one engine and one create_all serve both."""
+"""The job tables, in the catalog's metadata: one engine serves both."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from byosc.catalog.sql import UtcDateTime, create_tables, metadata
+from byosc.catalog.sql import UtcDateTime, metadata
 from byosc.domain import utcnow
 from byosc.errors import NotFound
 from byosc.quiz.models import GradeResult, Quiz, QuizRecord
@@ -40,7 +40,6 @@ quizzes = sa.Table(
 class SqlQuizStore:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        create_tables(engine)
 
     def add(self, quiz: Quiz) -> None:
         row = {

@@ -9,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from byosc.catalog.sql import UtcDateTime, create_tables
+from byosc.catalog.sql import UtcDateTime
 from byosc.domain import utcnow
 from byosc.errors import AlreadyExists, ByoscError, NotFound
 from byosc.training.models import AdapterRecord, AdapterState
@@ -63,7 +63,6 @@ def check_promotable(record: AdapterRecord, *, force: bool = False) -> None:
 class SqlAdapterRegistry:
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        create_tables(engine, metadata)
 
     def add(self, record: AdapterRecord) -> AdapterRecord:
         if record.state == "active":

@@ -15,7 +15,7 @@ from byosc.auth.access import needs_course_lookup, reaches
 from byosc.auth.cache import CachedKeys
 from byosc.auth.jwt_tokens import JwtVerifier
 from byosc.auth.store import SqlKeyStore
-from byosc.catalog.sql import open_engine
+from byosc.bootstrap import open_metadata_db
 from byosc.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from byosc.settings import Settings
 from services.common import readiness
@@ -41,9 +41,9 @@ def _lifespan(settings: Settings):
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout = httpx.Timeout(settings.services.timeout_s, connect=5.0)
-        # Creates the metadata DB's tables if the gateway starts first: the guard reads the
-        # jobs table to find a job's course.
-        engine = open_engine(settings.database_url)
+        # The guard reads the jobs table to find a job's course; a schema behind this release
+        # stops the start here (or, embedded, is migrated first).
+        engine = open_metadata_db(settings)
         app.state.db = engine
         app.state.key_store = SqlKeyStore(engine)
         app.state.keys = CachedKeys(app.state.key_store, settings.auth.cache_s)

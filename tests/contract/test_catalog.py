@@ -123,7 +123,8 @@ def test_a_database_from_before_source_tracking_gains_the_columns(tmp_path: Path
     url = f"sqlite:///{tmp_path / 'old.db'}"
     engine = sa.create_engine(url)
     with engine.begin() as conn:
-        conn.execute(sa.text("CREATE TABLE documents (id VARCHAR(64) PRIMARY KEY)"))
+        # Its key and course: revision 0002 indexes documents by course and source.
+        conn.execute(sa.text("CREATE TABLE documents (id VARCHAR(64) PRIMARY KEY, course_id TEXT)"))
     engine.dispose()
     catalog = SqlCatalog(url)
     columns = {c["name"] for c in sa.inspect(catalog.engine).get_columns("documents")}

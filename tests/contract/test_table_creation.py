@@ -1,5 +1,5 @@
-"""Processes starting together on a new metadata DB (a service and its worker) each create
-the tables they need; none of them may fail because another got there first."""
+"""Stores opening together on a new metadata DB (a service and its worker) each find it
+migrated; none of them may fail because another got there first."""
 
 from __future__ import annotations
 
