@@ -328,7 +328,14 @@ class ServiceUrls(BaseModel):
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BYOSC_", env_nested_delimiter="__")
 
-    profile: Literal["embedded", "compose", "k8s"] = "embedded"
+    profile: Literal["embedded", "single-node", "compose", "k8s"] = Field(
+        default="embedded",
+        description="embedded: one machine, no servers (SQLite, Edge index, filesystem "
+        "broker), auth optional. single-node: PostgreSQL and auth required; the inference "
+        "service may own an Edge index (BYOSC_INDEX__KIND=edge there) that the others reach "
+        "over HTTP (BYOSC_INDEX__KIND=http, BYOSC_SERVICES__INFERENCE). compose, k8s: "
+        "PostgreSQL, auth and a Qdrant server (or the inference service's index) required.",
+    )
     home: Path = Field(
         default=Path("~/.cache/byosc"), description="Prepared models live in home/models."
     )
@@ -356,13 +363,41 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_needs_servers(self) -> Settings:
-        if self.profile != "embedded":
-            if self.index.kind == "edge":
-                raise ValueError(f"profile {self.profile} needs a Qdrant server: index.kind=qdrant")
-            if self.database.url is None or self.database.url.startswith("sqlite"):
-                raise ValueError(f"profile {self.profile} needs BYOSC_DATABASE__URL (PostgreSQL)")
-            if not self.auth.enabled:
-                raise ValueError(f"profile {self.profile} refuses auth.enabled=false")
+        """Every problem at once, one line each, naming the environment variable to set:
+        a deployment is fixed in one round, not one start-up failure at a time."""
+        if self.profile == "embedded":
+            return self
+        profile, problems = self.profile, list[str]()
+        url = self.database.url
+        if url is None:
+            problems.append(
+                f"BYOSC_DATABASE__URL is required in profile {profile} (PostgreSQL, e.g. "
+                "postgresql+psycopg://byosc:PASSWORD@postgres:5432/byosc)"
+            )
+        elif url.startswith("sqlite"):
+            problems.append(
+                f"BYOSC_DATABASE__URL names SQLite, which profile {profile} refuses: the "
+                "services share one metadata DB, PostgreSQL (postgresql+psycopg://...)"
+            )
+        # An Edge shard belongs to one process; only single-node has one service own it.
+        if self.index.kind == "edge" and profile != "single-node":
+            problems.append(
+                f"BYOSC_INDEX__KIND=edge is refused in profile {profile}: use qdrant (with "
+                "BYOSC_INDEX__URL), or http to reach the inference service's index; only "
+                "profile single-node lets the inference service own an Edge index"
+            )
+        if self.index.kind == "http" and "inference" not in self.services.model_fields_set:
+            problems.append(
+                f"BYOSC_SERVICES__INFERENCE is required with BYOSC_INDEX__KIND=http in profile "
+                f"{profile}: the URL of the inference service that owns the index"
+            )
+        if not self.auth.enabled:
+            problems.append(
+                f"BYOSC_AUTH__ENABLED=false is refused in profile {profile}: only the "
+                "embedded profile runs without API keys"
+            )
+        if problems:
+            raise ValueError("\n".join(problems))
         return self
 
     @property

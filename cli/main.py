@@ -14,6 +14,7 @@ from byosc.courses import create_course, delete_course
 from byosc.domain import ChatMessage, ChatRequest, Course, SourceSpec
 from byosc.errors import ByoscError
 from byosc.ingest import read_paths
+from byosc.settings_errors import SettingsInvalid, load_settings
 from cli import render
 from cli.datasets_cmd import app as datasets_app
 from cli.db_cmd import app as db_app
@@ -45,9 +46,17 @@ app.command()(train)
 
 
 @app.callback()
-def _quiet_model_loading() -> None:
+def _before_every_command() -> None:
     # Model loading progress bars drown the answers on a terminal.
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    # Every command reads the settings: refused ones are said here, one line per variable,
+    # not as a traceback from wherever a command first reads them.
+    try:
+        load_settings()
+    except SettingsInvalid as exc:
+        for problem in exc.problems:
+            typer.secho(f"error: {problem}", fg="red", err=True)
+        raise typer.Exit(code=2) from None
 
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]

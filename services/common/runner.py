@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from byosc.settings import Settings
 from services.common.logs import configure_logging
+from services.common.startup import settings_or_exit
 
 
 def serve(name: str, factory: Callable[[Settings], FastAPI], default_port: int) -> None:
@@ -17,7 +18,7 @@ def serve(name: str, factory: Callable[[Settings], FastAPI], default_port: int) 
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=default_port)
     args = parser.parse_args()
-    settings = Settings()
+    settings = settings_or_exit(name)
     configure_logging(name, settings.logs)
     # log_config=None: uvicorn keeps its hands off logging, so its access and error lines
     # go through the handler above, with the request ID.

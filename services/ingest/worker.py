@@ -19,6 +19,7 @@ from celery import Celery, signals
 from byosc.settings import Settings
 from services.common.jobqueue import configure_celery
 from services.common.logs import configure_logging
+from services.common.startup import settings_or_exit
 from services.ingest.context import WorkerContext
 from services.ingest.presence import hold_presence
 
@@ -90,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m services.ingest.worker")
     parser.add_argument("--loglevel", help="default: the settings' logs.level")
     args = parser.parse_args()
-    settings = Settings()
+    settings = settings_or_exit("worker")
     run_worker(settings, loglevel=args.loglevel or settings.logs.level)
 
 

@@ -19,7 +19,7 @@ PRODUCTION = {
 @pytest.mark.parametrize("profile", ["compose", "k8s"])
 def test_production_profiles_refuse_to_run_without_auth(profile: str) -> None:
     assert Settings(profile=profile, **PRODUCTION).auth.enabled  # type: ignore[arg-type]
-    with pytest.raises(ValidationError, match=r"refuses auth\.enabled=false"):
+    with pytest.raises(ValidationError, match=r"BYOSC_AUTH__ENABLED=false is refused"):
         Settings(profile=profile, auth={"enabled": False}, **PRODUCTION)  # type: ignore[arg-type]
 
 
