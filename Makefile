@@ -20,7 +20,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo up test lint bench clean compose-check
+.PHONY: install models demo up test lint bench clean extras-check compose-check
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,11 @@ lint: install
 
 test: models lint
 	$(VENV)/bin/pytest
+
+# Each image's extra installed alone into a fresh virtualenv, its service started, /healthz
+# asked: what an image would lack at start. Slow (minutes an image): not part of `make test`.
+extras-check: models
+	$(PY) deploy/check_extras.py
 
 bench: models
 	$(PY) bench/ingest_chat.py
