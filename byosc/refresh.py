@@ -34,9 +34,9 @@ class PlannedFile:
     refused: RefusedFile | None = None
 
     @property
-    def queue(self) -> Literal["cpu", "gpu"]:
+    def queue(self) -> Literal["cpu", "transcribe"]:
         """Recordings go to the workers with the large speech model."""
-        return "gpu" if self.file is not None and is_media(self.file) else "cpu"
+        return "transcribe" if self.file is not None and is_media(self.file) else "cpu"
 
 
 @dataclass

@@ -14,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from byosc.domain import SearchMode
 from byosc.instructions.settings import InstructionSettings
+from byosc.jobs.settings import QueueSettings
 from byosc.training.settings import TrainingSettings
 
 BASE_MODEL_NAME = "smollm2-135m-instruct"
@@ -212,31 +213,6 @@ class DatasetSettings(BaseModel):
     hopsworks_host: str | None = Field(default=None, description="Hopsworks host name.")
     hopsworks_project: str | None = Field(default=None, description="Hopsworks project.")
     hopsworks_api_key: str | None = Field(default=None, description="Hopsworks API key.")
-
-
-class QueueSettings(BaseModel):
-    broker_url: str | None = Field(
-        default=None,
-        description="Celery broker; default: a filesystem broker in the data directory "
-        "(embedded), redis://... in production.",
-    )
-    result_backend: str | None = Field(
-        default=None, description="Celery results; default: SQLite in the data directory."
-    )
-    visibility_timeout_s: int = Field(
-        default=3600, ge=1, description="Redelivery delay of unacked tasks; above the longest job."
-    )
-    max_attempts: int = Field(default=3, ge=1, description="Attempts before a document fails.")
-    concurrency: int = Field(
-        default=1,
-        ge=1,
-        description="Worker processes per worker; one where the worker owns an Edge shard.",
-    )
-    queues: list[str] = Field(
-        default_factory=lambda: ["cpu", "gpu", "llm"],
-        description="Queues a worker consumes: cpu (documents), gpu (recordings) and llm "
-        "(instruction-set generation).",
-    )
 
 
 class JwtSettings(BaseModel):

@@ -8,13 +8,16 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from pydantic import ValidationError
 
 from byosc.domain import Job
 from byosc.errors import ByoscError
 from byosc.jobs.control import request_refresh, resume_orphaned, start_job
+from byosc.jobs.settings import QueueSettings
 from byosc.ports import JobQueue
 from byosc.settings import Settings
 from cli.progress import EXIT_CODES, show_job, watch_job
+from cli.refusals import plain
 from cli.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -86,18 +89,29 @@ def worker(
         int | None, typer.Option(help="Worker processes (default: queue.concurrency).")
     ] = None,
     queues: Annotated[
-        str | None, typer.Option(help="Comma-separated queues (default: cpu,gpu,llm).")
+        str | None,
+        typer.Option(
+            help="Comma-separated queues among cpu (documents), llm (instruction sets), "
+            "transcribe (recordings), train (adapter training); default: queue.queues, all four."
+        ),
     ] = None,
     loglevel: Annotated[str, typer.Option(help="Celery log level.")] = "INFO",
 ) -> None:
-    """Run a job worker in the foreground (Ctrl-C finishes the current document, then stops)."""
+    """Run a job worker in the foreground (Ctrl-C finishes the current document, then stops).
+
+    Production runs one per kind of work: `--queues cpu,llm`, `--queues transcribe
+    --concurrency 1` and `--queues train --concurrency 1`, each from its own image."""
     from services.ingest.worker import run_worker
 
     settings = Settings()
     update: dict[str, object] = {}
     if concurrency is not None:
         update["concurrency"] = concurrency
-    if queues:
-        update["queues"] = [q.strip() for q in queues.split(",") if q.strip()]
-    settings = settings.model_copy(update={"queue": settings.queue.model_copy(update=update)})
-    run_worker(settings, loglevel=loglevel)
+    if queues is not None:
+        update["queues"] = queues
+    try:  # validated like the environment's settings: `gpu` is refused with the new names
+        chosen = QueueSettings.model_validate({**settings.queue.model_dump(), **update})
+    except ValidationError as exc:
+        typer.secho(f"error: {plain(exc)}", fg="red", err=True)
+        raise typer.Exit(code=2) from exc
+    run_worker(settings.model_copy(update={"queue": chosen}), loglevel=loglevel)

@@ -3,6 +3,8 @@ configuration (broker, backend, late acks), and CeleryJobQueue, the JobQueue por
 
 Services send tasks by name and never import a task; the worker (services/ingest/worker.py)
 runs them. Embedded: kombu's filesystem transport in the data directory; production: Redis.
+Each task has one queue and one kind of time limit (`queue.time_limits`), which the worker
+that runs it applies from its own settings.
 """
 
 from __future__ import annotations
@@ -11,20 +13,58 @@ from typing import Any
 
 from celery import Celery
 
+from byosc.jobs.settings import QueueName, TimeLimits
 from byosc.settings import Settings
 from services.common.job_request_ids import carry_request_ids
 
 REFRESH_COURSE = "ingest.refresh_course"
 PROCESS_DOCUMENT = "ingest.process_document"
+PROCESS_RECORDING = "ingest.process_recording"
 GENERATE_DATASET = "instructions.generate_dataset"
 TRAIN_ADAPTER = "trainer.train_adapter"
-# cpu: documents; gpu: recordings and adapter training; llm: instruction sets.
-QUEUE_OF = {
+# Recordings and training have queues of their own: an hours-long training must not hold
+# back every recording, and each gets its own worker (and GPU) in production.
+QUEUE_OF: dict[str, str] = {
     REFRESH_COURSE: "cpu",
     PROCESS_DOCUMENT: "cpu",
+    PROCESS_RECORDING: "transcribe",
     GENERATE_DATASET: "llm",
-    TRAIN_ADAPTER: "gpu",
+    TRAIN_ADAPTER: "train",
 }
+# The field of `queue.time_limits` that bounds each task.
+LIMIT_OF: dict[str, str] = {
+    REFRESH_COURSE: "documents",
+    PROCESS_DOCUMENT: "documents",
+    PROCESS_RECORDING: "recordings",
+    GENERATE_DATASET: "instruction_sets",
+    TRAIN_ADAPTER: "training",
+}
+# The task modules a worker imports for the queues it consumes: a `train` worker runs from
+# the trainer image, which has none of the document and speech libraries.
+TASK_MODULES: dict[str, tuple[QueueName, ...]] = {
+    "services.ingest.tasks": ("cpu", "llm", "transcribe"),
+    "services.trainer.tasks": ("train",),
+}
+
+
+def task_modules(queues: list[QueueName]) -> list[str]:
+    return [module for module, served in TASK_MODULES.items() if set(served) & set(queues)]
+
+
+def time_limit_setting(task_name: str, bound: str = "soft") -> str:
+    """The variable that sets a task's time limit, as its failures name it."""
+    return f"BYOSC_QUEUE__TIME_LIMITS__{LIMIT_OF[task_name].upper()}__{bound.upper()}_S"
+
+
+def _annotations(settings: Settings) -> dict[str, dict[str, Any]]:
+    limits: TimeLimits = settings.queue.time_limits
+    annotations: dict[str, dict[str, Any]] = {}
+    for name, kind in LIMIT_OF.items():
+        limit = getattr(limits, kind)
+        annotations[name] = {"soft_time_limit": limit.soft_s, "time_limit": limit.hard_s}
+        if name != TRAIN_ADAPTER:  # a training is not retried: it would fail the same way
+            annotations[name]["max_retries"] = settings.queue.max_attempts
+    return annotations
 
 
 class CeleryJobQueue:
@@ -102,9 +142,6 @@ def configure_celery(app: Celery, settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         # Loading the embedding model takes longer than Celery's default child start limit.
         worker_proc_alive_timeout=120,
-        task_annotations={
-            name: {"max_retries": settings.queue.max_attempts}
-            for name in (REFRESH_COURSE, PROCESS_DOCUMENT, GENERATE_DATASET)
-        },
+        task_annotations=_annotations(settings),
     )
     return app

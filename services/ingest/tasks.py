@@ -15,7 +15,13 @@ from celery import Task, shared_task
 from byosc.jobs.dataset import DatasetContext, chain_after_refresh, run_dataset_job
 from byosc.jobs.retry import TransientError
 from byosc.jobs.runner import JobContext, run_item, run_refresh
-from services.common.jobqueue import GENERATE_DATASET, PROCESS_DOCUMENT, REFRESH_COURSE
+from services.common.jobqueue import (
+    GENERATE_DATASET,
+    PROCESS_DOCUMENT,
+    PROCESS_RECORDING,
+    QUEUE_OF,
+    REFRESH_COURSE,
+)
 
 
 class _Context(JobContext, DatasetContext, Protocol):
@@ -26,7 +32,10 @@ class _ContextApp(Protocol):
     def context(self) -> _Context: ...
 
 
-# Both tasks: redelivered if the worker dies mid-task (acks late), retried with
+# The worker that runs a task applies its own time limits: a message sent from inside a
+# worker (whose task annotations set limits) carries none.
+CONSUMER_LIMITS: dict[str, Any] = {"time_limit": None, "soft_time_limit": None}
+# Every task: redelivered if the worker dies mid-task (acks late), retried with
 # exponential backoff and jitter on transient errors only. max_retries is overridden from
 # settings.queue.max_attempts through task_annotations.
 RETRY_POLICY: dict[str, Any] = {
@@ -53,7 +62,9 @@ def refresh_course(self: Task, job_id: str) -> str | None:
     """Plans the refresh, removes deleted documents and fans out one task per file."""
 
     def dispatch(job_id: str, item_id: str, queue: str) -> None:
-        process_document.apply_async(args=(job_id, item_id), queue=queue)
+        # `gpu`: a recording planned before recordings got their own queue.
+        task = process_recording if queue in ("transcribe", "gpu") else process_document
+        task.apply_async(args=(job_id, item_id), queue=QUEUE_OF[task.name], **CONSUMER_LIMITS)
 
     ctx = _context(self)
     job = run_refresh(ctx, job_id, dispatch)
@@ -66,8 +77,22 @@ def refresh_course(self: Task, job_id: str) -> str | None:
     **RETRY_POLICY,
 )
 def process_document(self: Task, job_id: str, item_id: str) -> str | None:
-    """One file: read, extract, chunk, embed, upsert, record. Recordings run on `gpu`."""
-    ctx = _context(self)
+    """One file: read, extract, chunk, embed, upsert, record. Runs on `cpu`."""
+    return _process(self, job_id, item_id)
+
+
+@shared_task(
+    name=PROCESS_RECORDING,
+    **RETRY_POLICY,
+)
+def process_recording(self: Task, job_id: str, item_id: str) -> str | None:
+    """One recording, the same steps with a transcription first. Runs on `transcribe`, with
+    the recordings' time limit."""
+    return _process(self, job_id, item_id)
+
+
+def _process(task: Task, job_id: str, item_id: str) -> str | None:
+    ctx = _context(task)
     item = run_item(ctx, job_id, item_id)
     chain_after_refresh(ctx, job_id, _enqueue_dataset)
     return item.state if item else None
@@ -86,4 +111,6 @@ def generate_dataset(self: Task, job_id: str) -> int | None:
 
 
 def _enqueue_dataset(job_id: str) -> None:
-    generate_dataset.apply_async(args=(job_id,), queue="llm")
+    generate_dataset.apply_async(
+        args=(job_id,), queue=QUEUE_OF[GENERATE_DATASET], **CONSUMER_LIMITS
+    )

@@ -1,11 +1,13 @@
-"""The ingest Celery app, built from settings, and the worker that runs its tasks.
+"""The worker's Celery app, built from settings, and the worker that runs its tasks.
 
-Production: a Redis broker (`queue.broker_url`), queues `cpu` (documents), `gpu`
-(recordings, adapter training) and `llm` (instruction sets). Embedded: kombu's filesystem
-transport in the data directory and results in SQLite, so a real worker process runs the
-same tasks with no server.
+Production: a Redis broker (`queue.broker_url`) and one worker per kind of work: `cpu`
+(documents) with `llm` (instruction sets), `transcribe` (recordings), `train` (adapter
+training). A worker imports only the tasks of the queues it consumes, so a `train` worker
+runs the trainer's task alone, from the trainer image. Embedded: one worker on all four
+queues, kombu's filesystem transport in the data directory and results in SQLite, so a real
+worker process runs the same tasks with no server.
 
-`python -m services.ingest.worker` (or `byosc worker`) runs one worker.
+`python -m services.ingest.worker` (or `byosc worker --queues ...`) runs one worker.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from typing import IO
 from celery import Celery, signals
 
 from byosc.settings import Settings
-from services.common.jobqueue import configure_celery
+from services.common.jobqueue import configure_celery, task_modules
 from services.common.logs import configure_logging
 from services.common.startup import settings_or_exit
+from services.common.time_limits import arm_soft_limit, fail_timed_out_work
 from services.ingest.context import WorkerContext
 from services.ingest.presence import hold_presence
 
@@ -27,13 +30,12 @@ from services.ingest.presence import hold_presence
 DEFAULT_MAX_RETRIES = 5
 
 
-class IngestCelery(Celery):
-    """A Celery app that carries its settings and a per-process WorkerContext."""
+class WorkerCelery(Celery):
+    """A Celery app that carries its settings and a per-process WorkerContext; it includes
+    the task modules of the queues in `settings.queue.queues`."""
 
     def __init__(self, settings: Settings) -> None:
-        super().__init__(
-            "byosc-ingest", include=["services.ingest.tasks", "services.trainer.tasks"]
-        )
+        super().__init__("byosc-worker", include=task_modules(settings.queue.queues))
         self.settings = settings
         self._context: WorkerContext | None = None
         self._context_pid = 0
@@ -49,8 +51,8 @@ class IngestCelery(Celery):
         self._context = None
 
 
-def create_celery(settings: Settings) -> IngestCelery:
-    app = IngestCelery(settings)
+def create_celery(settings: Settings) -> WorkerCelery:
+    app = WorkerCelery(settings)
     configure_celery(app, settings)
     return app
 
@@ -58,6 +60,10 @@ def create_celery(settings: Settings) -> IngestCelery:
 def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
     """Runs a worker in this process until it is stopped (SIGTERM: finish the current task)."""
     configure_logging("worker", settings.logs.model_copy(update={"level": loglevel}))
+    # The schema is checked before any task is taken: against an older one the worker stops
+    # here, naming `byosc db upgrade`, instead of failing every task it takes.
+    with WorkerContext(settings) as context:
+        _ = context.catalog
     app = create_celery(settings)
     presence: list[IO[bytes]] = []
 
@@ -74,6 +80,10 @@ def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
     signals.worker_ready.connect(on_ready, weak=False)
     signals.worker_process_init.connect(on_child_start_or_stop, weak=False)
     signals.worker_process_shutdown.connect(on_child_start_or_stop, weak=False)
+    # The main process opens a context only to fail work a hard time limit killed.
+    signals.worker_shutdown.connect(on_child_start_or_stop, weak=False)
+    signals.task_prerun.connect(arm_soft_limit, weak=False)
+    signals.task_failure.connect(fail_timed_out_work, weak=False)
     app.worker_main(
         [
             "worker",

@@ -1,6 +1,6 @@
 """Composition root of the trainer service: the adapter registry in the metadata DB, the
 artifact store, the model server the active adapters are loaded into, and the job queue
-that training jobs go on (a worker consuming `gpu` runs them)."""
+that training jobs go on (a worker consuming `train` runs them)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Celery task of the trainer: one course adapter per job, on the `gpu` queue.
+"""Celery task of the trainer: one course adapter per job, on the `train` queue, run by a
+worker that consumes `train` (it imports this module alone, from the trainer image).
 
 Acked late and re-queued when its worker dies, so a killed training starts again and
 resumes from its last checkpoint. Not retried on errors: a training that failed fails the
-same way again, and its job says why.
+same way again, and its job says why. Its time limit is `queue.time_limits.training`; a
+training stopped there keeps its checkpoint.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Training jobs: a course adapter trained on a dataset version, on the `gpu` queue."""
+"""Training jobs: a course adapter trained on a dataset version, on the `train` queue."""
 
 from __future__ import annotations
 

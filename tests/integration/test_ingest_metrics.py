@@ -47,12 +47,17 @@ def ingest(settings: Settings) -> Iterator[TestClient]:
         yield client
 
 
+def _depths(**waiting: int) -> dict[tuple[str, ...], float]:
+    """Queue depth samples: every queue, 0 unless given."""
+    return {(q,): waiting.get(q, 0) for q in ("cpu", "llm", "train", "transcribe")}
+
+
 def test_jobs_by_state_and_the_queued_message_show_after_a_refresh_is_asked_for(
     ingest: TestClient, settings: Settings
 ) -> None:
     before = ingest.get("/metrics").text
     assert _samples(before, "byosc_jobs")[("refresh", "queued")] == 0
-    assert _samples(before, "byosc_queue_depth") == {("cpu",): 0, ("gpu",): 0, ("llm",): 0}
+    assert _samples(before, "byosc_queue_depth") == _depths(cpu=0)
 
     for course in ("m1", "m2"):
         assert ingest.post("/courses", json={"id": course, "name": course}).status_code == 201
@@ -64,7 +69,7 @@ def test_jobs_by_state_and_the_queued_message_show_after_a_refresh_is_asked_for(
     jobs = _samples(after, "byosc_jobs")
     assert (jobs[("refresh", "queued")], jobs[("refresh", "failed")]) == (1, 1)
     assert jobs[("train", "running")] == 0
-    assert _samples(after, "byosc_queue_depth") == {("cpu",): 2, ("gpu",): 0, ("llm",): 0}
+    assert _samples(after, "byosc_queue_depth") == _depths(cpu=2)
 
     # The message carries the ID of the request that queued it, for the worker's logs.
     waiting = sorted((settings.queue_path / "messages").glob("*.cpu.msg"))
@@ -91,9 +96,9 @@ def test_queue_depth_on_redis_counts_messages_of_every_priority(redis_settings: 
         with job_metrics(registry, redis_settings, engine):
             sender.send_task(REFRESH_COURSE, args=["j1"])
             sender.send_task(REFRESH_COURSE, args=["j2"], priority=5)
-            sender.send_task(TRAIN_ADAPTER, args=["j3"], queue="gpu")
+            sender.send_task(TRAIN_ADAPTER, args=["j3"])  # routed to `train`
             depth = _samples(generate_latest(registry).decode(), "byosc_queue_depth")
-        assert depth == {("cpu",): 2, ("gpu",): 1, ("llm",): 0}
+        assert depth == _depths(cpu=2, train=1)
         assert not _samples(generate_latest(registry).decode(), "byosc_queue_depth")
     finally:
         sender.close()

@@ -1,4 +1,4 @@
-"""POST /courses/{id}/train: validated, queued on `gpu` for a worker, one job per course."""
+"""POST /courses/{id}/train: validated, queued on `train` for a worker, one job per course."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def _queued(settings: Settings) -> list[dict]:
     return [json.loads(path.read_text()) for path in sorted(folder.iterdir())]
 
 
-def test_a_training_job_is_queued_on_gpu_with_its_hyperparameters_once_per_course(
+def test_a_training_job_is_queued_on_train_with_its_hyperparameters_once_per_course(
     trainer: TestClient,
 ) -> None:
     accepted = trainer.post("/courses/os/train", json={"hyperparameters": {"max_steps": 7}})
@@ -48,7 +48,7 @@ def test_a_training_job_is_queued_on_gpu_with_its_hyperparameters_once_per_cours
     (message,) = _queued(state.settings)
     assert message["headers"]["task"] == "trainer.train_adapter"
     assert message["headers"]["argsrepr"] == repr([job_id])
-    assert message["properties"]["delivery_info"]["routing_key"] == "gpu"
+    assert message["properties"]["delivery_info"]["routing_key"] == "train"
 
 
 @pytest.mark.parametrize(

@@ -78,7 +78,7 @@ def test_a_refresh_dispatches_each_file_on_its_queue(catalog: SqlCatalog) -> Non
     sent = _dispatched(ctx, job.id)
     assert [(item, queue) for _, item, queue in sent] == [
         (f"{job.id}-00000", "cpu"),
-        (f"{job.id}-00001", "gpu"),
+        (f"{job.id}-00001", "transcribe"),
     ]
 
 

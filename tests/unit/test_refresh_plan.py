@@ -106,14 +106,14 @@ def test_documents_ingested_by_hand_are_left_alone(catalog: SqlCatalog) -> None:
     assert plan.files == []
 
 
-def test_recordings_are_planned_on_the_gpu_queue(catalog: SqlCatalog) -> None:
+def test_recordings_are_planned_on_the_transcribe_queue(catalog: SqlCatalog) -> None:
     listing = [
         SourceFile(source_id="l1.mp3", name="l1.mp3"),
         SourceFile(source_id="v", name="lecture", mime_type="video/mp4"),
         SourceFile(source_id="s.pdf", name="s.pdf"),
     ]
     plan = plan_refresh(Course(id="cs1", name="One"), _Listed(listing), catalog)
-    assert [f.queue for f in plan.files] == ["gpu", "gpu", "cpu"]
+    assert [f.queue for f in plan.files] == ["transcribe", "transcribe", "cpu"]
 
 
 def _refused(catalog: SqlCatalog, source_id: str, data: bytes) -> RefusedFile:

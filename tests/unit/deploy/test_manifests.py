@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import importlib.util
 import tomllib
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from byosc.jobs.settings import QUEUES, QueueName, QueueSettings
 from byosc.settings import Settings
+from byosc.training.artifacts import LocalArtifactStore, artifact_store
 
 ROOT = Path(__file__).resolve().parents[3]
 K8S_BASE = ROOT / "k8s" / "base"
@@ -49,15 +52,25 @@ def _assert_known_settings(env: dict[str, str]) -> None:
             node = fields[part].annotation
 
 
+def _containers(kind: str) -> list[dict[str, Any]]:
+    return [c for d in _kind(kind) for c in d["spec"]["template"]["spec"]["containers"]]
+
+
 def _commands() -> list[list[str]]:
     compose = [s["command"] for s in _compose()["services"].values() if "command" in s]
-    k8s = [
-        c["command"]
-        for d in _kind("Deployment")
-        for c in d["spec"]["template"]["spec"]["containers"]
-        if "command" in c
-    ]
+    k8s = [c["command"] for c in _containers("Deployment") + _containers("Job") if "command" in c]
     return [c for c in compose + k8s if c[0] in ("python", "byosc")]
+
+
+def _k8s_settings(monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    (config,) = _kind("ConfigMap")
+    secret = {"BYOSC_DATABASE__URL": "postgresql+psycopg://u:p@db/byosc"}
+    return _settings_from({**config["data"], **secret, **env}, monkeypatch)
+
+
+def _deployment(name: str) -> dict[str, Any]:
+    (found,) = [d for d in _kind("Deployment") if d["metadata"]["name"] == name]
+    return found
 
 
 def test_compose_sets_only_settings_that_exist_and_they_validate(
@@ -89,7 +102,15 @@ def test_every_container_command_starts_something_that_exists() -> None:
             from cli.main import app
 
             names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
-            assert command[1] in names, command
+            groups = {g.name: g.typer_instance for g in app.registered_groups}
+            assert command[1] in names | set(groups), command
+            if command[1] in groups:  # `byosc db upgrade`: the group's command exists too
+                group = groups[command[1]]
+                assert group is not None
+                sub = {
+                    c.name or c.callback.__name__ for c in group.registered_commands if c.callback
+                }
+                assert command[2] in sub, command
 
 
 def test_compose_builds_only_install_extras_that_exist() -> None:
@@ -133,7 +154,72 @@ def test_gpu_workloads_request_a_gpu_and_land_on_the_gpu_pool() -> None:
         for d in _kind("Deployment")
         if "nodeSelector" in d["spec"]["template"]["spec"]
     }
-    assert names == {"vllm", "worker-gpu"}
+    assert names == {"vllm", "worker-transcribe", "worker-train"}
+
+
+def _worker_queues(container: dict[str, Any]) -> list[QueueName] | None:
+    command = container.get("command", [])
+    if command[:2] != ["byosc", "worker"]:
+        return None
+    given = command[command.index("--queues") + 1] if "--queues" in command else None
+    return QueueSettings.model_validate({} if given is None else {"queues": given}).queues
+
+
+def test_every_queue_is_consumed_by_exactly_one_worker_deployment() -> None:
+    consumers: Counter[str] = Counter()
+    for d in _kind("Deployment"):
+        for container in d["spec"]["template"]["spec"]["containers"]:
+            queues = _worker_queues(container)
+            if queues is not None:
+                consumers.update({q: 1 for q in queues})
+    assert dict(consumers) == {q: 1 for q in QUEUES}
+
+
+def test_the_train_and_transcribe_workers_run_one_task_at_a_time_on_the_gpu_pool() -> None:
+    for name, queue, image in (
+        ("worker-transcribe", "transcribe", "byosc/ingest"),
+        ("worker-train", "train", "byosc/trainer"),
+    ):
+        (container,) = _deployment(name)["spec"]["template"]["spec"]["containers"]
+        assert _worker_queues(container) == [queue]
+        command = container["command"]
+        assert command[command.index("--concurrency") + 1] == "1", name
+        assert container["image"].split(":")[0] == image, name
+
+
+def test_a_migration_job_upgrades_the_schema_from_the_gateway_image() -> None:
+    (job,) = [j for j in _kind("Job") if j["metadata"]["name"] == "byosc-migrate"]
+    spec = job["spec"]["template"]["spec"]
+    (container,) = spec["containers"]
+    assert container["command"] == ["byosc", "db", "upgrade"]
+    assert container["image"].split(":")[0] == "byosc/gateway"
+    assert {"byosc-config", "byosc-secrets"} == {
+        next(iter(ref.values()))["name"] for ref in container["envFrom"]
+    }
+    assert spec["restartPolicy"] in {"Never", "OnFailure"}
+    # Only the Job changes the schema: every Deployment starts against it as it is.
+    commands = [c.get("command", []) for c in _containers("Deployment")]
+    assert commands and not any(c[1:3] == ["db", "upgrade"] for c in commands)
+
+
+def test_inference_reads_the_artifact_store_the_train_worker_writes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def data_mount(name: str) -> tuple[str, dict[str, Any]]:
+        spec = _deployment(name)["spec"]["template"]["spec"]
+        volumes = {v["name"]: v["persistentVolumeClaim"] for v in spec["volumes"]}
+        (container,) = spec["containers"]
+        (mount,) = [m for m in container["volumeMounts"] if m["mountPath"] == "/data"]
+        return mount["mountPath"], {**volumes[mount["name"]], **mount}
+
+    settings = _k8s_settings(monkeypatch)
+    store = artifact_store(settings.training, settings.data_path)
+    assert isinstance(store, LocalArtifactStore)
+    read_path, read = data_mount("inference")
+    write_path, write = data_mount("worker-train")
+    assert read["claimName"] == write["claimName"] == "byosc-data"
+    assert read_path == write_path and store.root.is_relative_to(read_path)
+    assert read.get("readOnly") is True and not write.get("readOnly")
 
 
 def _redis_db(url: str | None) -> tuple[str, str]:
