@@ -34,7 +34,7 @@ def start_job(
 ) -> tuple[Job, bool]:
     """The course's active job of this kind, or a new one with `params` handed to `enqueue`."""
     # A job silent for longer than the broker's redelivery delay will not resume by itself.
-    stale_after_s = settings.queue.visibility_timeout_s
+    stale_after_s = settings.queue.redelivery_after_s
     job, created = jobs.start_job(course_id, kind, stale_after_s, params)
     if created:
         try:

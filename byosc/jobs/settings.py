@@ -75,6 +75,12 @@ class TimeLimits(BaseModel):
         "by its limit keeps its checkpoint, so a new job resumes it.",
     )
 
+    def longest_hard_s(self) -> int:
+        return max(
+            limit.hard_s
+            for limit in (self.documents, self.recordings, self.instruction_sets, self.training)
+        )
+
     @model_validator(mode="before")
     @classmethod
     def _fill_in(cls, data: Any) -> Any:
@@ -100,8 +106,12 @@ class QueueSettings(BaseModel):
     result_backend: str | None = Field(
         default=None, description="Celery results; default: SQLite in the data directory."
     )
-    visibility_timeout_s: int = Field(
-        default=3600, ge=1, description="Redelivery delay of unacked tasks; above the longest job."
+    visibility_timeout_s: int | None = Field(
+        default=None,
+        ge=1,
+        description="Redelivery delay of unacked tasks (Redis broker); default: the longest "
+        "hard time limit plus 10 minutes. A task still running when it passes is delivered "
+        "again: indexing a document twice overwrites, a training holds a lock.",
     )
     max_attempts: int = Field(default=3, ge=1, description="Attempts before a document fails.")
     concurrency: int = Field(
@@ -117,6 +127,11 @@ class QueueSettings(BaseModel):
         "transcribe (recordings), train (adapter training); comma-separated or a JSON list.",
     )
     time_limits: TimeLimits = TimeLimits()
+
+    @property
+    def redelivery_after_s(self) -> int:
+        """When the broker hands an unacknowledged task to another worker."""
+        return self.visibility_timeout_s or self.time_limits.longest_hard_s() + 600
 
     @field_validator("queues", mode="before")
     @classmethod

@@ -95,7 +95,7 @@ def uses_filesystem_broker(settings: Settings) -> bool:
 
 
 def broker_settings(settings: Settings) -> tuple[str, dict[str, Any]]:
-    options: dict[str, Any] = {"visibility_timeout": settings.queue.visibility_timeout_s}
+    options: dict[str, Any] = {"visibility_timeout": settings.queue.redelivery_after_s}
     if not uses_filesystem_broker(settings):
         return str(settings.queue.broker_url), options
     folder = settings.queue_path

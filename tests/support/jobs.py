@@ -67,7 +67,7 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         "BYOSC_HOME": str(settings.home),
         "BYOSC_QUEUE__BROKER_URL": str(q.broker_url),
         "BYOSC_QUEUE__RESULT_BACKEND": str(q.result_backend),
-        "BYOSC_QUEUE__VISIBILITY_TIMEOUT_S": str(q.visibility_timeout_s),
+        "BYOSC_QUEUE__VISIBILITY_TIMEOUT_S": str(q.redelivery_after_s),
         "BYOSC_QUEUE__MAX_ATTEMPTS": str(q.max_attempts),
         "BYOSC_SOURCES__ALLOWED_ROOTS": json.dumps(
             [str(r) for r in settings.sources.allowed_roots]

@@ -188,3 +188,11 @@ def test_a_training_killed_at_its_hard_limit_fails_its_job_and_other_failures_ar
     failed = jobs.get(job.id, items=False)
     assert failed is not None and failed.state == "failed"
     assert "BYOSC_QUEUE__TIME_LIMITS__TRAINING__HARD_S" in (failed.error or "")
+
+
+def test_tasks_are_redelivered_only_after_the_longest_hard_limit_unless_told() -> None:
+    kinds = ("documents", "recordings", "instruction_sets", "training")
+    limits = {kind: {"soft_s": 10 * (n + 1)} for n, kind in enumerate(kinds)}
+    limits["recordings"] = {"soft_s": 50, "hard_s": 900}
+    assert QueueSettings(time_limits=limits).redelivery_after_s == 900 + 600
+    assert QueueSettings(visibility_timeout_s=30).redelivery_after_s == 30
