@@ -12,7 +12,7 @@
 ARG BASE=python:3.11-slim
 ARG EXTRA=gateway
 
-FROM ${BASE} AS runtime
+FROM ${BASE} AS python
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
     VIRTUAL_ENV=/opt/venv PATH=/opt/venv/bin:$PATH \
     HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 TOKENIZERS_PARALLELISM=false \
@@ -22,18 +22,29 @@ RUN python3 -m venv /opt/venv \
  && useradd --system --uid 10001 byosc \
  && mkdir -p /data /models /app && chown byosc /data /models
 WORKDIR /app
-# Dependencies come from pyproject.toml alone, before the source: a code change reinstalls
-# nothing.
-COPY pyproject.toml deploy/requirements.py /app/
-RUN python requirements.py pyproject.toml --core > /tmp/core.txt \
- && pip install --no-cache-dir -r /tmp/core.txt
+
+# The requirement lists, from pyproject.toml: the stages below copy only the lists they
+# install, before the source, so neither a code change nor an edit to another extra
+# reinstalls torch.
+FROM python AS requirements
+ARG EXTRA
+COPY pyproject.toml deploy/requirements.py /tmp/req/
+RUN cd /tmp/req && mkdir /req \
+ && python requirements.py pyproject.toml --core > /req/core.txt \
+ && python requirements.py pyproject.toml ml | grep '^torch' > /req/torch.txt \
+ && python requirements.py pyproject.toml ml speech > /req/ml.txt \
+ && python requirements.py pyproject.toml "$EXTRA" > /req/torchless.txt \
+ && python requirements.py pyproject.toml "$EXTRA" --minus ml --minus speech > /req/extra.txt
+
+FROM python AS runtime
+COPY --from=requirements /req/core.txt /tmp/
+RUN pip install --no-cache-dir -r /tmp/core.txt
 
 # Images without torch: the gateway.
 FROM runtime AS torchless
-ARG EXTRA
-RUN python requirements.py pyproject.toml "$EXTRA" > /tmp/extra.txt \
- && pip install --no-cache-dir -r /tmp/extra.txt
-COPY README.md /app/
+COPY --from=requirements /req/torchless.txt /tmp/
+RUN pip install --no-cache-dir -r /tmp/torchless.txt
+COPY pyproject.toml README.md /app/
 COPY byosc /app/byosc
 COPY services /app/services
 COPY cli /app/cli
@@ -48,12 +59,12 @@ COPY ${WHEELS}/ /
 # The layers every model-carrying image shares: torch, the ML and speech libraries, and the
 # bundled models (`byosc models fetch` prepares all three, the speech model too).
 FROM runtime AS ml
+COPY --from=requirements /req/torch.txt /tmp/
 RUN --mount=type=bind,from=wheels,target=/wheels \
-    torch="$(python requirements.py pyproject.toml ml | grep '^torch')" \
- && pip install --no-cache-dir --find-links /wheels "$torch"
-RUN python requirements.py pyproject.toml ml speech > /tmp/ml.txt \
- && pip install --no-cache-dir -r /tmp/ml.txt
-COPY README.md /app/
+    pip install --no-cache-dir --find-links /wheels -r /tmp/torch.txt
+COPY --from=requirements /req/ml.txt /tmp/
+RUN pip install --no-cache-dir -r /tmp/ml.txt
+COPY pyproject.toml README.md /app/
 COPY byosc /app/byosc
 COPY services /app/services
 COPY cli /app/cli
@@ -61,9 +72,8 @@ RUN pip install --no-cache-dir --no-deps /app \
  && byosc models fetch && chown -R byosc /models
 
 FROM ml AS with-models
-ARG EXTRA
-RUN python requirements.py pyproject.toml "$EXTRA" --minus ml --minus speech > /tmp/extra.txt \
- && pip install --no-cache-dir -r /tmp/extra.txt
+COPY --from=requirements /req/extra.txt /tmp/
+RUN pip install --no-cache-dir -r /tmp/extra.txt
 
 FROM torchless AS gateway
 FROM with-models AS ingest

@@ -128,8 +128,10 @@ class Stack:
     def up(self) -> None:
         self.compose("up", "-d", "--no-build")
 
-    def logs(self, tail: int = 40) -> str:
-        return self.compose("logs", "--no-color", f"--tail={tail}", check=False)
+    def logs(self, tail: int = 200) -> str:
+        """The services' last lines, without the health probes' access lines."""
+        out = self.compose("logs", "--no-color", f"--tail={tail}", check=False)
+        return "\n".join(line for line in out.splitlines() if "z HTTP/1.1" not in line)
 
     def down(self) -> list[str]:
         """Removes everything; returns what is left over (should be nothing)."""
@@ -154,12 +156,14 @@ class Stack:
 
 
 def wait_ready(api: Api, timeout_s: float) -> dict[str, Any]:
+    """Until the gateway and every service behind it answer: /readyz says "ok", where a
+    service that is down (an inference restarting) would leave it "degraded"."""
     deadline = time.monotonic() + timeout_s
     last: Any = None
     while time.monotonic() < deadline:
         try:
             status, last = api.call("GET", "/readyz")
-            if status == 200:
+            if status == 200 and last.get("status") == "ok":
                 return last
         except OSError as error:
             last = error
