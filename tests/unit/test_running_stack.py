@@ -53,6 +53,6 @@ def test_make_up_announces_its_data_directory_while_it_runs(
         raise KeyboardInterrupt
 
     monkeypatch.setattr(services.stack.time, "sleep", interrupted)
-    services.stack.main()
+    services.stack.main([])
     assert seen == [data_dir]
     assert running_stack_dir(home) is None
