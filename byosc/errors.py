@@ -35,6 +35,17 @@ class ModelUnavailable(ByoscError):
     """The model server did not answer; callers may still have retrieved passages."""
 
 
+class AdapterUnavailable(ByoscError):
+    """A course's promoted adapter cannot be served: its files are missing from the artifact
+    store, or the model server refuses them. Chat answers with the base model and says so."""
+
+    def __init__(self, course_id: str, adapter: str, reason: str) -> None:
+        super().__init__(f"course {course_id}: adapter {adapter} cannot be served: {reason}")
+        self.course_id = course_id
+        self.adapter = adapter
+        self.reason = reason
+
+
 class ModelsMissing(ByoscError):
     """A bundled model is not prepared; the message says how to get it."""
 

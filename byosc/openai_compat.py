@@ -128,6 +128,11 @@ class CourseAnswer(BaseModel):
         description="True: the model server was down or too slow; the answer says so and "
         "the citations are the most relevant passages, with no generated text.",
     )
+    adapter_error: str | None = Field(
+        default=None,
+        description="Set when the course's adapter could not be served: the base model "
+        "answered, and this says why.",
+    )
 
 
 class ChatCompletion(CourseAnswer):
@@ -292,4 +297,5 @@ def _course_answer(response: ChatResponse) -> dict[str, Any]:
         "served_model": response.model,
         "covered": response.covered,
         "degraded": response.degraded,
+        "adapter_error": response.adapter_error,
     }

@@ -267,6 +267,12 @@ class ChatResponse(BaseModel):
         description="True when the model server was down or too slow: the answer says so and "
         "the citations are the most relevant passages retrieved, with no generated text.",
     )
+    adapter_error: str | None = Field(
+        default=None,
+        description="Set when the course's promoted adapter could not be served (its files "
+        "are missing from the artifact store, or the model server refused it): the answer "
+        "comes from the base model, which `model` names, and this says why.",
+    )
 
 
 # A streamed chat's events. They live beside the chat contracts, not in the chat engine,

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk, Usage
 from byosc.domain.core import Delta, Done
-from byosc.errors import ModelUnavailable, NotFound
+from byosc.errors import AdapterUnavailable, ModelUnavailable, NotFound
 from byosc.llm.breaker import (
     BreakerChatModel,
     CircuitBreaker,
@@ -152,7 +152,7 @@ class RagChat:
         guard = AnswerGuard(MARKUP, self.rag.repeat_span_words)
         pieces: list[str] = []
         try:
-            served = self._model_name(request)
+            served, adapter_error = self._model_name(request)
             if streaming:
                 with closing(
                     self.model.stream(
@@ -183,11 +183,20 @@ class RagChat:
             yield Done(self._degraded(found.chunks, cut_off=bool(pieces)))
             return
         answer, citations = cite(guard.answer, found.chunks, self.rag.snippet_chars)
-        yield Done(ChatResponse(answer=answer, citations=citations, model=served, usage=usage))
+        yield Done(
+            ChatResponse(
+                answer=answer,
+                citations=citations,
+                model=served,
+                usage=usage,
+                adapter_error=adapter_error,
+            )
+        )
 
-    def _model_name(self, request: ChatRequest) -> str:
+    def _model_name(self, request: ChatRequest) -> tuple[str, str | None]:
+        """The model to ask, and why it is not the course's adapter when it should be."""
         if not request.use_adapter:
-            return self.base_model
+            return self.base_model, None
         try:
             adapter = self.adapter_for(request.course_id)
         except ModelUnavailable:
@@ -195,7 +204,11 @@ class RagChat:
             # and got no answer: a failure of that server like any other.
             self.breaker.record_failure()
             raise
-        return adapter or self.base_model
+        except AdapterUnavailable as exc:
+            # The base model still answers from the course's material, but the response
+            # says it is not the course's adapter, and why (logged where it failed).
+            return self.base_model, str(exc)
+        return adapter or self.base_model, None
 
     def _counted_usage(self, messages: list[dict[str, str]], answer: str) -> Usage:
         """A stream reports no usage, so the tokens are counted here with the tokenizer."""

@@ -82,6 +82,13 @@ class SqlAdapterRegistry:
         with self.engine.connect() as conn:
             return _active(conn, course_id)
 
+    def all_active(self) -> builtins.list[AdapterRecord]:
+        """Every course's active adapter, by course."""
+        query = adapters.select().where(adapters.c.state == "active")
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(adapters.c.course_id)).all()
+        return [_record(r) for r in rows]
+
     def next_version(self, course_id: str) -> int:
         query = sa.select(sa.func.max(adapters.c.version)).where(adapters.c.course_id == course_id)
         with self.engine.connect() as conn:

@@ -1,7 +1,10 @@
 """Keeps the model server holding each course's active adapter, and tells chat which to use.
 
 The model server is changed before the registry: an adapter the server refuses is never
-recorded as active, and the one it would have replaced stays loaded.
+recorded as active, and the one it would have replaced stays loaded. An active adapter that
+cannot be loaded later (a model server restarted without it, its files gone from the
+artifact store) is an error, logged and reported (`check`, chat's `adapter_error`), never a
+quiet answer from the base model.
 """
 
 from __future__ import annotations
@@ -11,7 +14,13 @@ import time
 from contextlib import suppress
 from pathlib import Path
 
-from byosc.errors import AlreadyExists, ByoscError, ModelUnavailable, NotFound
+from byosc.errors import (
+    AdapterUnavailable,
+    AlreadyExists,
+    ByoscError,
+    ModelUnavailable,
+    NotFound,
+)
 from byosc.llm.adapters import AdapterRejected
 from byosc.ports import AdapterHost, ArtifactStore
 from byosc.training.models import AdapterRecord
@@ -29,7 +38,10 @@ class AdapterServing:
         fetch_root: Path,
         *,
         served_ttl_s: float = 10.0,
+        retry_s: float = 30.0,
     ) -> None:
+        """`retry_s`: how long an adapter that failed to load is reported as failing before
+        the next try, so chats and probes do not fetch and load it again on every call."""
         self.model = model
         self.registry = registry
         self.artifacts = artifacts
@@ -37,6 +49,9 @@ class AdapterServing:
         self.served_ttl_s = served_ttl_s
         self._served: set[str] = set()
         self._served_at = float("-inf")
+        self.retry_s = retry_s
+        # Course -> (when, why) its active adapter last failed to load.
+        self._failures: dict[str, tuple[float, AdapterUnavailable]] = {}
 
     def activate(self, record: AdapterRecord) -> Path:
         """Loads the adapter into the model server; AdapterRejected when the server refuses it
@@ -114,22 +129,54 @@ class AdapterServing:
 
     def model_for(self, course_id: str, use_adapter: bool = True) -> str | None:
         """The model name chat should ask for: the course's active adapter, or None for the
-        base model (no adapter wanted or active, or the server refuses it). Raises
+        base model (no adapter wanted or active). Raises AdapterUnavailable when the active
+        adapter cannot be loaded (chat answers with the base model and says why), and
         ModelUnavailable when the server does not answer: chat then answers degraded at
         once, rather than waiting for the server a second time."""
         if not use_adapter:
             return None
         active = self.registry.active(course_id)
-        if active is None or active.name in self._served_names():
-            return active.name if active else None
-        try:
-            self.activate(active)
-        except ModelUnavailable:
-            raise  # not a refusal of this adapter: the server did not answer
-        except ByoscError as exc:
-            log.warning("answering %s with the base model: %s", course_id, exc)
+        if active is None:
             return None
+        if active.name not in self._served_names():
+            self._load(active)
         return active.name
+
+    def check(self) -> dict[str, str]:
+        """Makes the model server hold every course's active adapter, loading those it lacks
+        (after it restarted): course -> why its adapter cannot be served, for each that
+        cannot. ModelUnavailable when the server does not answer."""
+        served = self._served_names()
+        active = self.registry.all_active()
+        failing: dict[str, str] = {}
+        for record in active:
+            try:
+                if record.name not in served:
+                    self._load(record)
+            except AdapterUnavailable as exc:
+                failing[record.course_id] = str(exc)
+        # A course whose failing adapter was rolled back or deleted fails no more.
+        for course_id in set(self._failures) - {r.course_id for r in active}:
+            self._failures.pop(course_id, None)
+        return failing
+
+    def _load(self, record: AdapterRecord) -> None:
+        """`activate`, unless it failed less than retry_s ago; AdapterUnavailable when the
+        files are missing or the server refuses them."""
+        failed_at, failed = self._failures.get(record.course_id, (0.0, None))
+        recent = time.monotonic() - failed_at < self.retry_s
+        if failed is not None and failed.adapter == record.name and recent:
+            raise failed
+        try:
+            self.activate(record)
+        except ModelUnavailable:
+            raise  # not a fault of this adapter: the server did not answer
+        except ByoscError as exc:
+            error = AdapterUnavailable(record.course_id, record.name, str(exc))
+            self._failures[record.course_id] = (time.monotonic(), error)
+            log.error("%s; chats of course %s get the base model", error, record.course_id)
+            raise error from exc
+        self._failures.pop(record.course_id, None)
 
     def _served_names(self) -> set[str]:
         # Chat asks on every request; the server's list is re-read only now and then.

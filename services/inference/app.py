@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from byosc.errors import ByoscError
 from byosc.settings import Settings
+from byosc.training.serving import AdapterServing
 from services.common import readiness
 from services.common.web import install_common
 from services.inference import index_routes, openai_routes, quiz_routes, routes
 from services.inference.dependencies import lifespan
+
+
+class AdapterUnavailableForCourses(ByoscError):
+    """Readiness: the courses whose active adapter cannot be served."""
 
 
 async def _ready(app: FastAPI) -> dict[str, str]:
@@ -19,14 +25,31 @@ async def _ready(app: FastAPI) -> dict[str, str]:
             "index": lambda: state.index.count(readiness.NO_COURSE),
             # Without it chat still answers, degraded: passages and citations only.
             "model_server": state.model.models,
+            "adapters": lambda: _adapters_served(state.serving),
         }
     )
+
+
+def _adapters_served(serving: AdapterServing) -> None:
+    """Loads the active adapters the model server lacks (after its restart); raises naming
+    every course whose adapter cannot be served."""
+    if failing := serving.check():
+        courses = ", ".join(sorted(failing))
+        raise AdapterUnavailableForCourses(
+            f"{len(failing)} course(s) answered by the base model: {courses}; "
+            + "; ".join(failing[course] for course in sorted(failing))
+        )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="BYOSC inference", lifespan=lifespan(settings))
-    install_common(app, "inference", _ready, optional=frozenset({"model_server"}))
+    # A failing adapter leaves the service degraded, not unready (503): every replica reads
+    # the same registry and artifact store, so all would fail the probe together and chat
+    # would stop for every course, while the failing course still gets answers (from the
+    # base model, saying so) and the others their adapters.
+    optional = frozenset({"model_server", "adapters"})
+    install_common(app, "inference", _ready, optional=optional)
     app.include_router(routes.router)
     app.include_router(index_routes.router)
     app.include_router(quiz_routes.router)

@@ -54,6 +54,7 @@ def lifespan(settings: Settings):
         app.state.quizzes = SqlQuizStore(catalog.engine)
         app.state.index = index
         app.state.model = model
+        app.state.serving = serving
         app.state.chat = open_rag_chat(
             settings, catalog, embedder, index, chat_model, adapter_for=serving.model_for
         )

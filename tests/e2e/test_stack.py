@@ -66,7 +66,7 @@ def test_the_gateway_and_every_service_report_healthy(stack: Stack, api: httpx.C
     )
     expected = {
         "ingest": {"database", "broker", "index"},
-        "inference": {"database", "index", "model_server"},
+        "inference": {"database", "index", "model_server", "adapters"},
         "trainer": {"database", "broker", "model_server"},
         "modelserver": {"engine"},
     }

@@ -3,16 +3,18 @@ is the one the server holds, and one the server refuses never becomes active."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from byosc.catalog.sql import open_engine
 from byosc.domain import Course
-from byosc.errors import ModelUnavailable
+from byosc.errors import AdapterUnavailable, ModelUnavailable
 from byosc.llm.adapters import AdapterRejected
 from byosc.llm.openai_chat import OpenAIChatModel
 from byosc.settings import BASE_MODEL_NAME, LlmSettings, Settings
@@ -143,7 +145,12 @@ def test_sync_makes_the_server_hold_the_active_adapter_and_no_other(
     assert model.models() == [BASE_MODEL_NAME, a.name]
     model.unload_adapter(a.name)
     serving.artifacts.delete(a.uri)
-    assert serving.model_for(course) is None  # chat falls back to the base model
+    # Not a quiet answer from the base model: an error that names the course and adapter.
+    missing = rf"course {course}: adapter {a.name} cannot be served: artifact .* does not exist"
+    with pytest.raises(AdapterUnavailable, match=missing):
+        serving.model_for(course)
+    assert list(serving.check()) == [course]
+    assert model.models() == [BASE_MODEL_NAME]
 
 
 def test_a_model_server_that_does_not_answer_is_reported_at_once_not_hidden(
@@ -267,3 +274,66 @@ def test_chat_answers_with_the_promoted_adapter_and_with_the_previous_one_after_
 
     assert trainer.post(f"/courses/{course}/rollback").status_code == 200
     assert _chat_model(inference, course) == a.name
+
+
+def _chat(inference: TestClient, course: str) -> dict[str, Any]:
+    messages = [{"role": "user", "content": QUESTION}]
+    body = {"course_id": course, "messages": messages, "max_tokens": 8}
+    response = inference.post("/chat", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+def test_after_a_model_server_restart_readiness_reloads_the_adapter_or_names_the_course(
+    services: tuple[TestClient, TestClient],
+    model: OpenAIChatModel,
+    adapters: Adapters,
+    course: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    trainer, inference = services
+    serving: AdapterServing = trainer.app.state.serving  # type: ignore[attr-defined]
+    inference.app.state.serving.served_ttl_s = 0  # type: ignore[attr-defined]
+    a = _register(serving, course, 1, adapters["course-a"])
+    b = _register(serving, course, 2, adapters["course-b"])
+    for name in (a.name, b.name):
+        assert trainer.post(f"/courses/{course}/adapters/{name}/promote").status_code == 200
+
+    model.unload_adapter(b.name)  # as a restarted model server holds nothing
+    ready = inference.get("/readyz").json()
+    assert (ready["status"], ready["checks"]["adapters"]) == ("ok", "ok")
+    assert model.models() == [BASE_MODEL_NAME, b.name]  # loaded again from the store
+
+    model.unload_adapter(b.name)
+    serving.artifacts.delete(b.uri)  # and now its files are gone too
+    with caplog.at_level(logging.ERROR, logger="byosc.training.serving"):
+        answer = _chat(inference, course)
+    assert answer["model"] == BASE_MODEL_NAME and answer["citations"]
+    assert answer["adapter_error"].startswith(f"course {course}: adapter {b.name} cannot be")
+    logged = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert any(course in line and b.name in line for line in logged), logged
+    ready = inference.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+    failing = ready.json()["checks"]["adapters"]
+    assert f"1 course(s) answered by the base model: {course};" in failing and b.name in failing
+
+    assert trainer.post(f"/courses/{course}/rollback").status_code == 200
+    assert inference.get("/readyz").json()["checks"]["adapters"] == "ok"
+    recovered = _chat(inference, course)
+    assert (recovered["model"], recovered["adapter_error"]) == (a.name, None)
+
+
+def test_an_active_adapter_the_model_server_refuses_is_reported_by_chat_and_readiness(
+    services: tuple[TestClient, TestClient], foreign: Path, course: str
+) -> None:
+    trainer, inference = services
+    serving: AdapterServing = trainer.app.state.serving  # type: ignore[attr-defined]
+    other = _register(serving, course, 1, foreign)
+    serving.registry.promote(other.name)  # as when promoted while the server was down
+
+    answer = _chat(inference, course)
+    assert answer["model"] == BASE_MODEL_NAME
+    assert f"adapter {other.name} cannot be served" in answer["adapter_error"]
+    assert "Llama-3.1-8B-Instruct" in answer["adapter_error"]
+    ready = inference.get("/readyz").json()
+    assert ready["status"] == "degraded" and other.name in ready["checks"]["adapters"]
