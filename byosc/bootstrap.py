@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 from byosc.catalog.sql import SqlCatalog, open_engine
-from byosc.settings import Settings
+from byosc.settings import BASE_MODEL_NAME, Settings
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -137,7 +137,9 @@ def open_token_counter(settings: Settings) -> TokenCounter:
 
     if settings.llm.tokenizer_path is not None:
         return TokenCounter.from_model_dir(settings.llm.tokenizer_path)
-    if settings.profile == "embedded":
+    # The single-node form serves the bundled model too, from the project's model server.
+    bundled = settings.profile == "single-node" and settings.llm.model == BASE_MODEL_NAME
+    if settings.profile == "embedded" or bundled:
         return TokenCounter.from_model_dir(bundled_models(settings).llm_dir)
     return TokenCounter.approximate()
 

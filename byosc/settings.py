@@ -1,7 +1,9 @@
 """All configuration, from environment variables (BYOSC_*, nested with __), validated at start-up.
 
 One switch, `profile`, picks the defaults: `embedded` runs everything on one machine with no
-servers; `compose` and `k8s` expect Qdrant, PostgreSQL, Redis and vLLM at the given URLs.
+servers; `compose` and `k8s` expect Qdrant, PostgreSQL, Redis and vLLM at the given URLs;
+`single-node` expects PostgreSQL and Redis but lets the inference service own the Edge index
+and the project's model server stand in for vLLM (one CPU server, compose.single-node.yml).
 """
 
 from __future__ import annotations

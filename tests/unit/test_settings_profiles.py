@@ -89,3 +89,15 @@ def test_the_embedded_profile_needs_no_server_and_no_auth() -> None:
         "edge",
         None,
     )
+
+
+@pytest.mark.parametrize(
+    ("model", "exact"), [("smollm2-135m-instruct", True), ("meta-llama/Llama-3.1-8B", False)]
+)
+def test_single_node_counts_tokens_with_the_bundled_tokenizer_when_it_serves_that_model(
+    model: str, exact: bool
+) -> None:
+    from byosc.bootstrap import open_token_counter
+
+    settings = Settings(profile="single-node", database=POSTGRES, llm={"model": model})
+    assert open_token_counter(settings).exact is exact
