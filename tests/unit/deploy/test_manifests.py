@@ -178,7 +178,7 @@ def test_every_queue_is_consumed_by_exactly_one_worker_deployment() -> None:
 def test_the_train_and_transcribe_workers_run_one_task_at_a_time_on_the_gpu_pool() -> None:
     for name, queue, image in (
         ("worker-transcribe", "transcribe", "byosc/ingest"),
-        ("worker-train", "train", "byosc/trainer"),
+        ("worker-train", "train", "byosc/gpu-worker"),
     ):
         (container,) = _deployment(name)["spec"]["template"]["spec"]["containers"]
         assert _worker_queues(container) == [queue]
