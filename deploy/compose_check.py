@@ -35,6 +35,7 @@ from images import (
     docker_cli,
     has_torch,
     image_sizes,
+    images_on_disk,
     local_torch_wheels,
     log,
     run,
@@ -224,6 +225,8 @@ def summary(sizes: dict[str, int], timings: dict[str, float], report: dict[str, 
     print("images (docker image inspect .Size):")
     for name, size in sizes.items():
         print(f"  byosc-{name:<12} {size / 1e6:8.0f} MB")
+    if "images on disk" in report:
+        print(f"  all images on disk, shared layers once: {report['images on disk']}")
     print("timings:")
     for step, seconds in timings.items():
         print(f"  {step:<30} {seconds:7.1f} s")
@@ -261,6 +264,7 @@ def main() -> int:
             timings[f"build {name}"] = seconds
         timings["all builds"] = time.monotonic() - started
         sizes = image_sizes()
+        report["images on disk"] = images_on_disk()
         if has_torch("byosc-gateway"):
             raise RuntimeError("the gateway image imports torch")
         if not has_torch("byosc-inference"):

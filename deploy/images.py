@@ -192,9 +192,16 @@ def build_images(base: str, tag: str = "latest") -> dict[str, float]:
 def image_sizes(tag: str = "latest") -> dict[str, int]:
     sizes = {}
     for name in [*EXTRAS, *STORES]:
-        out = run(docker_cli(), "image", "inspect", "-f", "{{.Size}}", f"byosc-{name}:{tag}")
+        image = f"byosc-{name}:{tag}"
+        out = run(docker_cli(), "image", "inspect", "-f", "{{.Size}}", image, quiet=True)
         sizes[name] = int(out.strip())
     return sizes
+
+
+def images_on_disk() -> str:
+    """What all images take together, shared layers counted once."""
+    out = run(docker_cli(), "system", "df", "--format", "{{.Type}} {{.Size}}", quiet=True)
+    return next((line.split()[1] for line in out.splitlines() if line.startswith("Images")), "?")
 
 
 def has_torch(image: str) -> bool:
