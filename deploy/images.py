@@ -63,7 +63,8 @@ class Engine:
             log("installing docker.io and docker-compose from Debian")
             env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
             run("apt-get", "update", "-qq", env=env, quiet=True)
-            run("apt-get", "install", "-y", "-qq", "docker.io", "docker-compose", env=env)
+            packages = ["docker.io", "docker-compose"]
+            run("apt-get", "install", "-y", "-qq", *packages, env=env, quiet=True)
         if self._answers():
             return
         log("starting dockerd")
