@@ -58,7 +58,7 @@ up: models
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy byosc services bench
+	$(VENV)/bin/mypy byosc services cli deploy bench
 
 test: models lint
 	$(VENV)/bin/pytest
