@@ -1,8 +1,10 @@
 """Conversations for the chat flow: standalone search queries and a history that fits.
 
 Retrieval sees one query, so a follow-up such as "and what are its disadvantages?" must
-carry its topic from earlier turns. `KeywordRewriter` does that with word rules (the
-embedded default); `LlmRewriter` asks a capable model and checks what it says.
+carry its topic from earlier turns, and an elliptic one such as "and round robin?" must
+carry the earlier question with its new topic in place. `KeywordRewriter` does that with
+word rules (the embedded default); `LlmRewriter` asks a capable model and checks what it
+says.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from byosc.domain import ChatMessage
 from byosc.ports import ChatModel
@@ -62,6 +64,18 @@ _COURSE_WORDS = _word_set(
 _OPENERS = (("and",), ("but",), ("also",), ("why",), ("what", "about"), ("how", "about"))
 _DEFINITIONS = (("what", "is"), ("what", "are"), ("what's",), ("who", "is"), ("define",))
 _SHORT_FOLLOW_UP_WORDS = 6
+# Longest first: "and what about" must not stop at "and".
+_ELLIPSIS_OPENERS = (
+    ("and", "what", "about"),
+    ("and", "how", "about"),
+    ("but", "what", "about"),
+    ("what", "about"),
+    ("how", "about"),
+    ("and",),
+    ("but",),
+)
+# Words an elliptic follow-up may hold besides its topic: "and for the TLB then?".
+_ELLIPSIS_FILLERS = _word_set("a an also for in of on the then too with")
 
 
 class QueryRewriter(Protocol):
@@ -86,26 +100,99 @@ class KeywordRewriter:
 
     def rewrite(self, messages: Sequence[ChatMessage]) -> str:
         questions = [m.content for m in messages if m.role == "user"]
-        if not questions:
-            return ""
-        latest, earlier = questions[-1], questions[:-1]
-        if not earlier or not is_follow_up(latest):
-            return latest
-        present = {word.lower() for word in _words(latest)}
-        for question in reversed(earlier):
-            terms = topic_terms(question)
-            if terms:
-                missing = [term for term in terms if term.lower() not in present]
-                return f"{latest.strip()} {' '.join(missing)}" if missing else latest
-        return latest
+        return _standalone(questions).text if questions else ""
+
+
+class _Query(NamedTuple):
+    text: str
+    # Where the topic sits in `text` when a rule put it there, so that the next elliptic
+    # follow-up replaces exactly it: "How does round robin schedule processes?" then
+    # "what about SJF?" must not lose "schedule processes" with "round robin".
+    topic: tuple[int, int] | None = None
+
+
+def _standalone(questions: list[str]) -> _Query:
+    latest, earlier = questions[-1], questions[:-1]
+    if not earlier:
+        return _Query(latest)
+    new_topic = elliptic_topic(latest)
+    if new_topic is not None:
+        if any(word.lower() in _ASPECT_WORDS for word in _words(new_topic)):
+            return _Query(latest)  # "what about SJF's drawbacks?" says all it asks
+        # The earlier question's frame with the new topic in place of the old one: after
+        # "How does FCFS schedule processes?", "and round robin?" asks how round robin does.
+        return _swap_topic(_standalone(earlier), new_topic) or _Query(latest)
+    if not is_follow_up(latest):
+        return _Query(latest)
+    present = {word.lower() for word in _words(latest)}
+    for question in reversed(earlier):
+        terms = topic_terms(question)
+        if terms:
+            missing = [term for term in terms if term.lower() not in present]
+            return _Query(f"{latest.strip()} {' '.join(missing)}" if missing else latest)
+    return _Query(latest)
+
+
+def elliptic_topic(question: str) -> str | None:
+    """The topic of an elliptic follow-up ("and round robin?", "what about SJF's drawbacks?"):
+    a short question of an opener and then only its topic, maybe with an aspect of it."""
+    matches = list(_WORD.finditer(_normalise(question)))
+    lowered = [match.group().lower() for match in matches]
+    opener = next((o for o in _ELLIPSIS_OPENERS if tuple(lowered[: len(o)]) == o), None)
+    if opener is None or len(lowered) > _SHORT_FOLLOW_UP_WORDS:
+        return None
+    rest = lowered[len(opener) :]
+    if not all(_is_content(word) or word in _ELLIPSIS_FILLERS for word in rest):
+        return None  # "and what is a semaphore?" or "and its cost?": not a bare topic
+    if not any(_is_topic(word) for word in rest):
+        return None
+    named = [m for m in matches[len(opener) :] if _is_content(m.group().lower())]
+    return question[named[0].start() : named[-1].end()]
+
+
+def _swap_topic(frame: _Query, topic: str) -> _Query | None:
+    """`frame` with `topic` in place of its own, or None when it has none. Its own is where
+    a rule put it, else the names in capitals of its first run of topic words ("FCFS" in
+    "How does FCFS schedule processes?"), else that whole run: without a parser, a name is
+    the best sign of which word is the topic and which are the question's verb and object."""
+    start_end = frame.topic or _topic_span(frame.text)
+    if start_end is None:
+        return None
+    start, end = start_end
+    return _Query(frame.text[:start] + topic + frame.text[end:], (start, start + len(topic)))
+
+
+def _topic_span(text: str) -> tuple[int, int] | None:
+    run: list[re.Match[str]] = []
+    for match in _WORD.finditer(_normalise(text)):
+        if _is_topic(match.group().lower()):
+            run.append(match)
+        elif run:
+            break
+    if not run:
+        return None
+    names = _first_names(run) or run
+    return names[0].start(), names[-1].end()
+
+
+def _first_names(run: list[re.Match[str]]) -> list[re.Match[str]]:
+    names: list[re.Match[str]] = []
+    for match in run:
+        word = match.group().removesuffix("'s")
+        if len(word) > 1 and word.isupper():
+            names.append(match)
+        elif names:
+            break
+    return names
 
 
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on earlier turns: no topic of its own, a word pointing back
-    ("its", "that", "the latter"), or a short question opening with "and", "what about"..."""
+    ("its", "that", "the latter"), an elliptic question ("and round robin?"), or a short
+    question opening with "and", "what about"..."""
     words = _words(question)
     topics = topic_terms(question)
-    if not topics or _refers_back(words):
+    if not topics or _refers_back(words) or elliptic_topic(question) is not None:
         return True
     lowered = [word.lower() for word in words]
     return (
@@ -126,7 +213,12 @@ def topic_terms(question: str) -> list[str]:
 
 
 def _words(text: str) -> list[str]:
-    return _WORD.findall(text.replace("’", "'"))
+    return _WORD.findall(_normalise(text))
+
+
+def _normalise(text: str) -> str:
+    """Typographic apostrophes made plain; the same length, so match positions still hold."""
+    return text.replace("’", "'")
 
 
 def _is_content(lower: str) -> bool:

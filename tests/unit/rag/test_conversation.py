@@ -5,7 +5,13 @@ import pytest
 from byosc.domain import ChatMessage, Usage
 from byosc.errors import ModelUnavailable
 from byosc.ports import Completion
-from byosc.rag.conversation import KeywordRewriter, LlmRewriter, is_follow_up, topic_terms
+from byosc.rag.conversation import (
+    KeywordRewriter,
+    LlmRewriter,
+    elliptic_topic,
+    is_follow_up,
+    topic_terms,
+)
 
 ANSWER = "It is explained in the material [1]."
 
@@ -34,7 +40,6 @@ def rewrite(*questions: str) -> str:
         ("What is a zombie process?", "How does it work?", "zombie process"),
         ("What is FCFS?", "Which one is faster?", "FCFS"),
         ("What is paging?", "Are there any drawbacks?", "paging"),
-        ("What is paging?", "what about segmentation?", "paging"),
         ("What is paging?", "and it’s cost?", "paging"),
     ],
 )
@@ -95,6 +100,68 @@ def test_assistant_turns_and_system_messages_are_not_read_for_topics() -> None:
         ChatMessage(role="user", content="and its disadvantages?"),
     ]
     assert KeywordRewriter().rewrite(messages) == "and its disadvantages? paging"
+
+
+FCFS = "How does FCFS schedule processes?"
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "query"),
+    [
+        (FCFS, "and round robin?", "How does round robin schedule processes?"),
+        (FCFS, "what about SJF?", "How does SJF schedule processes?"),
+        (FCFS, "How about the TLB?", "How does TLB schedule processes?"),
+        (
+            FCFS,
+            "and for priority scheduling then?",
+            "How does priority scheduling schedule processes?",
+        ),
+        ("What is paging?", "what about segmentation?", "What is segmentation?"),
+        ("what is round robin scheduling", "and sjf?", "what is sjf"),
+    ],
+)
+def test_an_elliptic_follow_up_asks_the_earlier_question_of_its_new_topic(
+    first: str, follow_up: str, query: str
+) -> None:
+    assert is_follow_up(follow_up)
+    assert rewrite(first, follow_up) == query
+
+
+def test_elliptic_follow_ups_in_a_row_replace_only_the_topic_each_time() -> None:
+    query = rewrite(FCFS, "and round robin?", "what about SJF?", "and multilevel queues?")
+    assert query == "How does multilevel queues schedule processes?"
+
+
+def test_an_elliptic_follow_up_after_a_carried_topic_replaces_the_carried_topic() -> None:
+    query = rewrite("What is round robin scheduling?", "and its disadvantages?", "and SJF?")
+    assert query == "and its disadvantages? SJF"
+
+
+def test_an_elliptic_follow_up_naming_an_aspect_of_its_new_topic_stands_alone() -> None:
+    assert rewrite(FCFS, "what about SJF's drawbacks?") == "what about SJF's drawbacks?"
+
+
+@pytest.mark.parametrize(
+    "follow_up", ["and its disadvantages?", "why?", "and the difference?", "and in this course?"]
+)
+def test_a_follow_up_without_a_topic_still_carries_the_earlier_one(follow_up: str) -> None:
+    assert elliptic_topic(follow_up) is None
+    assert rewrite(FCFS, follow_up) == f"{follow_up} FCFS schedule processes"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "and how does SJF pick the next process?",
+        "and what is a semaphore?",
+        "And why does round robin need a timer interrupt?",
+    ],
+)
+def test_a_question_opening_with_and_that_has_its_own_frame_is_not_elliptic(
+    question: str,
+) -> None:
+    assert elliptic_topic(question) is None
+    assert rewrite(FCFS, question) == question
 
 
 def test_topic_terms_leave_out_stopwords_and_aspects_and_keep_the_order() -> None:
