@@ -55,9 +55,14 @@ def load_beir(folder: Path, split: str = "test") -> BeirSet:
     corpus = {row["_id"]: _passage(row) for row in _jsonl(folder / "corpus.jsonl")}
     queries = [_query(row) for row in _jsonl(folder / "queries.jsonl")]
     qrels = _qrels(folder / "qrels" / f"{split}.tsv")
+    # A qrels row naming a query or passage the set lacks would quietly drop out of the
+    # scores: refuse it, naming the IDs (the first few of each).
     unknown = {cid for grades in qrels.values() for cid in grades} - corpus.keys()
     if unknown:
         raise ValueError(f"qrels name passages missing from the corpus: {sorted(unknown)[:5]}")
+    strays = qrels.keys() - {q.id for q in queries}
+    if strays:
+        raise ValueError(f"qrels name queries missing from queries.jsonl: {sorted(strays)[:5]}")
     return BeirSet(name=folder.name, corpus=corpus, queries=queries, qrels=qrels)
 
 

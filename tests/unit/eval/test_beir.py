@@ -37,6 +37,11 @@ def test_qrels_naming_a_missing_passage_are_refused(tmp_path: Path) -> None:
         load_beir(write_set(tmp_path / "s", "q1\tp9\t1\n"))
 
 
+def test_qrels_naming_a_missing_query_are_refused_with_its_id(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"missing from queries.jsonl: \['q7', 'q8'\]"):
+        load_beir(write_set(tmp_path / "s", "q1\tp1\t1\nq8\tp1\t1\nq7\tp2\t1\n"))
+
+
 def test_a_folder_without_the_beir_files_is_named(tmp_path: Path) -> None:
     missing = r"missing corpus.jsonl, queries.jsonl, qrels/test\.tsv"
     with pytest.raises(FileNotFoundError, match=missing):
