@@ -115,6 +115,7 @@ def build_chunks(course_id: str, document: Document, pieces: Sequence[Section]) 
             heading=piece.heading,
             start_s=piece.start_s,
             end_s=piece.end_s,
+            ocr=piece.ocr,
         )
         for index, piece in enumerate(kept)
     ]

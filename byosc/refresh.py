@@ -119,7 +119,8 @@ def process_document(
     if existing is not None and existing.filename == file.name:
         return Processed(_adopt(pipeline, existing, origin), indexed=False)
     document = index_document(pipeline, course_id, file.name, data, origin=origin, steps=steps)
-    return Processed(document, indexed=True)
+    # The extractor's warnings (pages skipped, pages OCR'd) go into the job's report.
+    return Processed(document, indexed=True, note="; ".join(document.warnings) or None)
 
 
 def _adopt(pipeline: Pipeline, document: Document, origin: Origin) -> Document:

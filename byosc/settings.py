@@ -199,6 +199,20 @@ class ExtractLimits(BaseModel):
         default=200 * 1024 * 1024, ge=1, description="Decompression bomb bound (DOCX, PPTX)."
     )
     max_pages: int = Field(default=2000, ge=1, description="Longest PDF or deck accepted.")
+    ocr_min_chars: int = Field(
+        default=40,
+        ge=0,
+        description="A page or slide with less text than this that holds images is OCR'd "
+        "(the ocr extra); 0 turns OCR off.",
+    )
+    ocr_max_pages: int = Field(default=100, ge=0, description="Most pages OCR'd per file.")
+    ocr_page_seconds: float = Field(default=60.0, gt=0, description="OCR time per page.")
+    ocr_max_seconds: float = Field(
+        default=150.0,
+        gt=0,
+        description="OCR time per file; later pages are skipped and recorded, so a file of "
+        "scans keeps what was read within max_seconds.",
+    )
 
 
 class DatasetSettings(BaseModel):

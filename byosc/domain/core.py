@@ -104,6 +104,7 @@ class Section(BaseModel):
     heading: str | None = None
     start_s: float | None = None
     end_s: float | None = None
+    ocr: bool = Field(default=False, description="The text was read from images by OCR.")
 
 
 class Document(BaseModel):
@@ -138,6 +139,7 @@ class Chunk(BaseModel):
     heading: str | None = None
     start_s: float | None = None
     end_s: float | None = None
+    ocr: bool = False
 
 
 SLIDE_DECK = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
@@ -180,6 +182,7 @@ class Citation(BaseModel):
     heading: str | None = None
     start_s: float | None = None
     end_s: float | None = None
+    ocr: bool = Field(default=False, description="The cited text was read from images by OCR.")
     snippet: str
     score: float = Field(description=RANK_SCORE)
     relevance: float | None = Field(default=None, description=RELEVANCE)

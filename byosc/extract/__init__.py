@@ -20,7 +20,7 @@ NO_TRANSCRIBER = "transcription is not configured here, so recordings cannot be 
 def _pdf(limits: ExtractLimits) -> Extractor:
     from byosc.extract.pdf import PypdfExtractor
 
-    return PypdfExtractor(max_pages=limits.max_pages)
+    return PypdfExtractor(limits)
 
 
 def _pptx(limits: ExtractLimits) -> Extractor:

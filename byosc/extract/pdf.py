@@ -1,39 +1,55 @@
-"""PypdfExtractor: one section per page, numbered from 1 as a PDF viewer shows them."""
+"""PypdfExtractor: one section per page, numbered from 1 as a PDF viewer shows them.
+
+A page with next to no text layer but with images (a scan, a diagram) is OCR'd
+(`byosc.extract.ocr`); what OCR read or skipped is in the file's warnings.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from functools import partial
+from typing import Any
 
-from pypdf import PdfReader
+from pypdf import PageObject, PdfReader
 from pypdf.errors import PyPdfError
 
 from byosc.domain import Section
 from byosc.errors import BadFile
+from byosc.extract.ocr import PageOcr
 from byosc.extract.titles import title_from_filename, title_from_text
 from byosc.ports import Extracted
+from byosc.settings import ExtractLimits
 
 log = logging.getLogger(__name__)
 
-NO_TEXT_LAYER = "no text layer on any page; scanned PDFs need OCR"
+NO_TEXT_LAYER = "no text on any page, neither a text layer nor text OCR could read"
 
 
 class PypdfExtractor:
     media_type = "application/pdf"
 
-    def __init__(self, max_pages: int | None = None) -> None:
-        self.max_pages = max_pages
+    def __init__(self, limits: ExtractLimits | None = None) -> None:
+        self.limits = limits or ExtractLimits()
 
     def extract(self, data: bytes, filename: str) -> Extracted:
         reader = _open(data, filename)
         pages = len(reader.pages)
-        if self.max_pages is not None and pages > self.max_pages:
-            raise BadFile(filename, f"{pages} pages; at most {self.max_pages}")
+        if pages > self.limits.max_pages:
+            raise BadFile(filename, f"{pages} pages; at most {self.limits.max_pages}")
         sections: list[Section] = []
         warnings: list[str] = []
-        for number, text in _page_texts(reader, filename, warnings):
-            if text.strip():
+        ocr = PageOcr(self.limits)
+        for number, page, text in _page_texts(reader, filename, warnings):
+            read = None
+            if ocr.wanted(text) and _has_images(page):
+                read = ocr.section(number, text, partial(_images, page))
+            if read is not None:
+                sections.append(read)
+            elif text.strip():
                 sections.append(Section(text=text.strip(), page=number))
+        warnings.extend(ocr.notes())
         if not sections:
             warnings.append(NO_TEXT_LAYER)
         return Extracted(
@@ -58,18 +74,32 @@ def _open(data: bytes, filename: str) -> PdfReader:
     return reader
 
 
-def _page_texts(reader: PdfReader, filename: str, warnings: list[str]) -> list[tuple[int, str]]:
+def _page_texts(
+    reader: PdfReader, filename: str, warnings: list[str]
+) -> Iterator[tuple[int, PageObject, str]]:
     """Text per page; a page that fails is skipped with a warning instead of losing the file."""
-    texts: list[tuple[int, str]] = []
     for index, page in enumerate(reader.pages):
         try:
-            texts.append((index + 1, page.extract_text() or ""))
+            yield index + 1, page, page.extract_text() or ""
         except MemoryError:
             raise
         except Exception as exc:
             log.warning("%s: page %d unreadable: %s", filename, index + 1, exc)
             warnings.append(f"page {index + 1} could not be read ({_describe(exc)})")
-    return texts
+
+
+def _images(page: PageObject) -> list[Any]:
+    return [image.image for image in page.images]
+
+
+def _has_images(page: PageObject) -> bool:
+    """Whether the page draws any image; lists them without decoding one."""
+    try:
+        return len(page.images) > 0
+    except MemoryError:
+        raise
+    except Exception:  # a broken resource dictionary: the page has no usable image
+        return False
 
 
 def _title(reader: PdfReader, sections: list[Section], filename: str) -> str:

@@ -2,23 +2,28 @@
 
 A slide's text is its title, then every text box and table in the order the slide stores
 them (groups included), then the speaker notes, which often hold what the lecturer says.
+A slide with next to no text of its own but with pictures is OCR'd (`byosc.extract.ocr`).
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Iterator
+from functools import partial
+from typing import Any
 
 from pptx import Presentation
 from pptx.presentation import Presentation as Deck
 from pptx.shapes.base import BaseShape
 from pptx.shapes.group import GroupShape
+from pptx.shapes.picture import Picture
 from pptx.slide import Slide
 from pptx.table import Table
 
 from byosc.domain import SLIDE_DECK, Section
 from byosc.errors import BadFile
 from byosc.extract.archive import check_archive
+from byosc.extract.ocr import PageOcr
 from byosc.extract.titles import title_from_filename
 from byosc.ports import Extracted
 from byosc.settings import ExtractLimits
@@ -39,11 +44,13 @@ class PptxExtractor:
         slides = list(deck.slides)
         if len(slides) > self.limits.max_pages:
             raise BadFile(filename, f"{len(slides)} slides; at most {self.limits.max_pages}")
-        sections = [s for n, slide in enumerate(slides, 1) if (s := _slide_section(n, slide))]
+        ocr = PageOcr(self.limits, word="slide")
+        sections = [s for n, slide in enumerate(slides, 1) if (s := _slide_section(n, slide, ocr))]
         return Extracted(
             media_type=self.media_type,
             title=_deck_title(deck, sections) or title_from_filename(filename),
             sections=sections,
+            warnings=ocr.notes(),
         )
 
 
@@ -57,18 +64,38 @@ def _open(data: bytes, filename: str) -> Deck:
         raise BadFile(filename, f"unreadable or corrupt {LABEL} ({_describe(exc)})") from exc
 
 
-def _slide_section(number: int, slide: Slide) -> Section | None:
+def _slide_section(number: int, slide: Slide, ocr: PageOcr) -> Section | None:
     title_shape = slide.shapes.title
     title = _clean(title_shape.text_frame.text) if title_shape is not None else ""
     title_id = title_shape.shape_id if title_shape is not None else None
     parts = [title] if title else []
     parts.extend(_shape_texts(s for s in slide.shapes if s.shape_id != title_id))
     notes = _notes(slide)
-    if notes:
-        parts.append(NOTES_PREFIX + notes)
+    notes_part = [NOTES_PREFIX + notes] if notes else []
+    on_slide = "\n".join(parts)
+    if ocr.wanted(on_slide) and (pictures := list(_pictures(slide.shapes))):
+        images = partial(_decoded, pictures)
+        read = ocr.section(number, on_slide, images, heading=title or None)
+        if read is not None:
+            return read.model_copy(update={"text": "\n".join([read.text, *notes_part])})
+    parts.extend(notes_part)
     if not parts:
         return None
     return Section(text="\n".join(parts), page=number, heading=title or None)
+
+
+def _decoded(pictures: list[Picture]) -> list[Any]:
+    from PIL import Image
+
+    return [Image.open(io.BytesIO(picture.image.blob)) for picture in pictures]
+
+
+def _pictures(shapes: Iterable[BaseShape]) -> Iterator[Picture]:
+    for shape in shapes:
+        if isinstance(shape, GroupShape):
+            yield from _pictures(shape.shapes)
+        elif isinstance(shape, Picture):
+            yield shape
 
 
 def _shape_texts(shapes: Iterable[BaseShape]) -> Iterator[str]:

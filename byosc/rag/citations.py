@@ -41,6 +41,7 @@ def citation_of(n: int, source: ScoredChunk, snippet_chars: int) -> Citation:
         heading=chunk.heading,
         start_s=chunk.start_s,
         end_s=chunk.end_s,
+        ocr=chunk.ocr,
         snippet=snippet(chunk.text, snippet_chars),
         score=round(source.score, 4),
         relevance=None if source.relevance is None else round(source.relevance, 4),
