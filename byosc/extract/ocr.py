@@ -4,13 +4,16 @@ Only a page whose own text is shorter than `ocr_min_chars` and that holds images
 with RapidOCR (the `ocr` extra: ONNX models inside the wheel, no downloads). It runs where
 the extractor runs, inside the bounded parser child, and is bounded again per file: at most
 `ocr_max_pages` pages, `ocr_page_seconds` each and `ocr_max_seconds` in all, so a file of
-scans keeps what was read instead of being killed whole at the file's time limit. Every page
+scans keeps what was read instead of being killed whole at the file's time limit. The child's
+address space grows by about 1.4 GB with the models loaded (measured on a 3-page scan), so a
+`max_memory_mb` under about 2048 makes OCR fail, and each page records that. Every page
 that was read, skipped or failed is recorded in the file's warnings, which the job reports.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -29,6 +32,7 @@ OCR_OFF = "OCR is turned off (limits.ocr_min_chars is 0)"
 # Larger scans are shrunk first: beyond this RapidOCR shrinks them anyway, after decoding.
 MAX_SIDE = 2000
 MIN_SIDE = 32  # icons and bullets hold no text worth reading
+THREADS = 4
 
 Images = Callable[[], list[Any]]  # PIL images, decoded only when the page is OCR'd
 
@@ -131,10 +135,13 @@ class PageOcr:
 
 @cache
 def _engine() -> Any:
-    """Loaded once per process (about 4 s); the parser child reads one file and exits."""
+    """Loaded once per process (about 4 s); the parser child reads one file and exits.
+    Few threads: each reserves address space under the child's cap, and a worker's parser
+    shares the machine with the other files being ingested."""
     from rapidocr_onnxruntime import RapidOCR
 
-    return RapidOCR()
+    threads = min(THREADS, os.cpu_count() or 1)
+    return RapidOCR(intra_op_num_threads=threads, inter_op_num_threads=1)
 
 
 @contextmanager

@@ -127,3 +127,16 @@ def test_the_ocr_mark_reaches_the_chunk_that_citations_are_built_from() -> None:
     sections = [Section(text="typed", page=1), Section(text="scanned", page=2, ocr=True)]
     chunks = build_chunks("c", document, sections)
     assert [(c.page, c.ocr) for c in chunks] == [(1, False), (2, True)]
+
+
+def test_a_long_file_of_scans_is_read_up_to_the_cap_in_the_child_and_the_rest_recorded() -> None:
+    line = handout_image(HANDOUT[:1])
+    data = scanned_pdf([line] * 40)
+    limits = ExtractLimits(max_seconds=120, max_memory_mb=2048, ocr_max_pages=2)
+    extracted = extract_bounded(data, "scans.pdf", limits)
+    assert [(s.page, s.ocr) for s in extracted.sections] == [(1, True), (2, True)]
+    skipped = ", ".join(str(n) for n in range(3, 41))
+    assert extracted.warnings == [
+        "OCR read pages 1, 2",
+        f"images on pages {skipped} were not read: at most 2 pages are OCR'd per file",
+    ]
