@@ -72,6 +72,10 @@ RUN pip install --no-cache-dir --no-deps /app \
  && byosc models fetch && chown -R byosc /models
 
 FROM ml AS with-models
+# OCR (the ocr extra in ingest) uses OpenCV, whose wheel loads libGL and GLib at import.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends libgl1 libglib2.0-0 \
+ && rm -rf /var/lib/apt/lists/*
 COPY --from=requirements /req/extra.txt /tmp/
 RUN pip install --no-cache-dir -r /tmp/extra.txt
 
