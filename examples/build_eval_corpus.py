@@ -1,11 +1,14 @@
-"""Build the retrieval evaluation corpus of the sample course (BEIR layout).
+"""Build the corpus of a retrieval evaluation set (BEIR layout) from a material folder.
 
-Extracts sample-course/material/ with the project's own extractors and writes one corpus
-entry per location (a PDF page, a Markdown heading section, a slide, a span of the
-recording) to sample-course/eval/<set>/corpus.jsonl for every evaluation set. Run from
-anywhere (the recording is transcribed, so this takes a little while):
+Extracts the material with the project's own extractors and writes one corpus entry per
+location (a PDF page, a Markdown heading section, a slide, a span of a recording) to
+<eval>/corpus.jsonl for every evaluation folder given. Without arguments it builds the
+sample course's two sets, sample-course/eval/{course,students}/ (the recording is
+transcribed, so this takes a little while); run from anywhere:
 
     .venv/bin/python examples/build_eval_corpus.py
+    .venv/bin/python examples/build_eval_corpus.py \
+        --material examples/r-intro/material --eval examples/r-intro/eval
 
 The queries and qrels next to each corpus are written by hand and refer to the IDs built
 here, so an ID must only change when the material does.
@@ -13,6 +16,7 @@ here, so an ID must only change when the material does.
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from dataclasses import dataclass
@@ -26,7 +30,7 @@ from byosc.settings import Settings
 EXAMPLES = Path(__file__).resolve().parent
 MATERIAL = EXAMPLES / "sample-course" / "material"
 EVAL = EXAMPLES / "sample-course" / "eval"
-# Both sets ask about the same material, so they share one corpus.
+# Both sample-course sets ask about the same material, so they share one corpus.
 SETS = ("course", "students")
 # Whisper segments are single sentences of a few seconds; a passage that short rarely
 # answers a question on its own, so consecutive segments are grouped into spans.
@@ -46,10 +50,45 @@ class Passage:
         return json.dumps(entry, ensure_ascii=False)
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    passages = build_passages(args.material)
+    for folder in args.eval:
+        target = folder / "corpus.jsonl"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text("".join(p.to_json() + "\n" for p in passages), encoding="utf-8")
+        print(f"wrote {target} ({len(passages)} passages)")
+    return 0
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument(
+        "--material",
+        type=Path,
+        default=MATERIAL,
+        help="folder of course files (default: the sample course's material)",
+    )
+    parser.add_argument(
+        "--eval",
+        type=Path,
+        action="append",
+        help="evaluation folder to write corpus.jsonl into; repeat it for sets that share "
+        "the corpus (default: the sample course's sets)",
+    )
+    args = parser.parse_args(argv)
+    if args.eval is None:
+        if args.material != MATERIAL:
+            parser.error("--material needs --eval: say where its corpus goes")
+        args.eval = [EVAL / name for name in SETS]
+    return args
+
+
+def build_passages(material: Path) -> list[Passage]:
+    """One passage per location of every file in the folder, in file-name order."""
     extract = open_extract(Settings())
     passages: list[Passage] = []
-    for path in sorted(MATERIAL.iterdir()):
+    for path in sorted(material.iterdir()):
         extracted = extract(path.read_bytes(), path.name)
         sections = extracted.sections
         if any(section.start_s is not None for section in sections):
@@ -58,12 +97,7 @@ def main() -> int:
     ids = [p.id for p in passages]
     if len(ids) != len(set(ids)):
         raise SystemExit("two locations share an ID; the slug rule needs a tie-breaker")
-    for name in SETS:
-        target = EVAL / name / "corpus.jsonl"
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text("".join(p.to_json() + "\n" for p in passages), encoding="utf-8")
-        print(f"wrote {target} ({len(passages)} passages)")
-    return 0
+    return passages
 
 
 def group_segments(segments: list[Section]) -> list[Section]:
