@@ -9,6 +9,8 @@ transcribed, so this takes a little while); run from anywhere:
     .venv/bin/python examples/build_eval_corpus.py
     .venv/bin/python examples/build_eval_corpus.py \
         --material examples/r-intro/material --eval examples/r-intro/eval
+    .venv/bin/python examples/build_eval_corpus.py \
+        --material examples/real-decks --files '*.pdf' --eval examples/real-decks/eval
 
 The queries and qrels next to each corpus are written by hand and refer to the IDs built
 here, so an ID must only change when the material does.
@@ -52,7 +54,7 @@ class Passage:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    passages = build_passages(args.material)
+    passages = build_passages(args.material, args.files)
     for folder in args.eval:
         target = folder / "corpus.jsonl"
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -76,6 +78,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="evaluation folder to write corpus.jsonl into; repeat it for sets that share "
         "the corpus (default: the sample course's sets)",
     )
+    parser.add_argument(
+        "--files",
+        default="*",
+        help="glob of the material files to read, for a folder that also holds other "
+        "files such as licences (default: every file)",
+    )
     args = parser.parse_args(argv)
     if args.eval is None:
         if args.material != MATERIAL:
@@ -84,11 +92,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def build_passages(material: Path) -> list[Passage]:
-    """One passage per location of every file in the folder, in file-name order."""
+def build_passages(material: Path, files: str = "*") -> list[Passage]:
+    """One passage per location of every file in the folder that matches the glob `files`,
+    in file-name order."""
     extract = open_extract(Settings())
     passages: list[Passage] = []
-    for path in sorted(material.iterdir()):
+    for path in sorted(p for p in material.glob(files) if p.is_file()):
         extracted = extract(path.read_bytes(), path.name)
         sections = extracted.sections
         if any(section.start_s is not None for section in sections):
