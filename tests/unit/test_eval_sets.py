@@ -135,3 +135,65 @@ def test_only_follow_ups_carry_a_history(name: str) -> None:
             assert all(isinstance(turn, str) and turn.strip() for turn in history)
         else:
             assert history is None, q["_id"]
+
+
+# The tuning set over the real slide decks in examples/real-decks/ (one passage per page).
+REAL_DECKS = Path(__file__).resolve().parents[2] / "examples" / "real-decks" / "eval"
+REAL_DECK_PAGES = {"traits_ui_slides.pdf": 122, "blockwise-watersheds-slides.pdf": 20}
+# What a question asks for, and how a student writes it when hurried.
+REAL_DECK_CONTENT_KINDS = {"definition", "fact", "how-to", "list", "paraphrase", "code"}
+REAL_DECK_KINDS = REAL_DECK_CONTENT_KINDS | {"terse", "typo", "unanswerable"}
+
+
+def real_decks() -> tuple[dict[str, str], list[dict[str, Any]], list[tuple[str, str, int]]]:
+    """The set's page texts by ID, its queries and its qrels."""
+    pages = {e["_id"]: e["text"] for e in read_jsonl(REAL_DECKS / "corpus.jsonl")}
+    return (
+        pages,
+        read_jsonl(REAL_DECKS / "queries.jsonl"),
+        read_qrels(REAL_DECKS / "qrels" / "test.tsv"),
+    )
+
+
+def test_real_decks_corpus_has_one_passage_per_page_of_each_deck() -> None:
+    pages, _, _ = real_decks()
+    expected = {
+        f"{deck}#page={page}"
+        for deck, count in REAL_DECK_PAGES.items()
+        for page in range(1, count + 1)
+    }
+    assert set(pages) == expected
+
+
+def test_real_decks_qrels_point_at_known_queries_and_pages() -> None:
+    pages, questions, labels = real_decks()
+    query_ids = [q["_id"] for q in questions]
+    assert len(query_ids) == len(set(query_ids))
+    assert len(labels) == len({(query, passage) for query, passage, _ in labels})
+    for query, passage, score in labels:
+        assert query in query_ids
+        assert passage in pages, passage
+        assert score in (1, 2)
+
+
+def test_real_decks_questions_have_a_best_page_and_a_reference_answer() -> None:
+    pages, questions, labels = real_decks()
+    for q in questions:
+        best = [passage for query, passage, score in labels if query == q["_id"] and score == 2]
+        answer = q["metadata"].get("answer")
+        if q["metadata"]["kind"] == "unanswerable":
+            assert best == [] and answer is None, q["_id"]
+            continue
+        # Build-up slides repeat a page's text; only identical copies share the best score.
+        assert len({pages[passage] for passage in best}) == 1, q["_id"]
+        assert isinstance(answer, str) and len(answer.split()) >= 3, q["_id"]
+
+
+def test_real_decks_set_meets_its_floors_over_both_decks() -> None:
+    _, questions, labels = real_decks()
+    counts = Counter(q["metadata"]["kind"] for q in questions)
+    assert set(counts) == REAL_DECK_KINDS
+    assert sum(counts.values()) - counts["unanswerable"] >= 60
+    assert counts["unanswerable"] >= 10
+    decks = Counter(passage.split("#")[0] for _, passage, score in labels if score == 2)
+    assert set(decks) == set(REAL_DECK_PAGES)
