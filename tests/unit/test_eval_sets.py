@@ -1,16 +1,25 @@
-"""The retrieval evaluation sets in examples/sample-course/eval/ are well-formed BEIR sets."""
+"""The retrieval evaluation sets under examples/ are well-formed BEIR sets: the sample
+course's two (sample-course/eval/), the one on "An Introduction to R" (r-intro/eval/) and
+the tuning set over real slide decks (real-decks/eval/)."""
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-EVAL = Path(__file__).resolve().parents[2] / "examples" / "sample-course" / "eval"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EVAL = EXAMPLES / "sample-course" / "eval"
+FOLDERS = {
+    "course": EVAL / "course",
+    "students": EVAL / "students",
+    "r-intro": EXAMPLES / "r-intro" / "eval",
+}
 COURSE_KINDS = {
     "definition",
     "list",
@@ -22,7 +31,18 @@ COURSE_KINDS = {
     "unanswerable",
 }
 STUDENT_KINDS = {"typo", "terse", "vague", "follow-up", "unanswerable"}
-KINDS = {"course": COURSE_KINDS, "students": STUDENT_KINDS}
+R_INTRO_KINDS = {
+    "definition",
+    "fact",
+    "how-to",
+    "list",
+    "paraphrase",
+    "code",
+    "terse",
+    "typo",
+    "unanswerable",
+}
+KINDS = {"course": COURSE_KINDS, "students": STUDENT_KINDS, "r-intro": R_INTRO_KINDS}
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -37,15 +57,15 @@ def read_qrels(path: Path) -> list[tuple[str, str, int]]:
 
 
 def corpus(name: str) -> list[dict[str, Any]]:
-    return read_jsonl(EVAL / name / "corpus.jsonl")
+    return read_jsonl(FOLDERS[name] / "corpus.jsonl")
 
 
 def queries(name: str) -> list[dict[str, Any]]:
-    return read_jsonl(EVAL / name / "queries.jsonl")
+    return read_jsonl(FOLDERS[name] / "queries.jsonl")
 
 
 def qrels(name: str) -> list[tuple[str, str, int]]:
-    return read_qrels(EVAL / name / "qrels" / "test.tsv")
+    return read_qrels(FOLDERS[name] / "qrels" / "test.tsv")
 
 
 def gold(name: str) -> dict[str, list[tuple[str, int]]]:
@@ -70,14 +90,14 @@ def test_both_sets_share_one_corpus_with_unique_location_ids() -> None:
         assert None not in entry["metadata"].values()
 
 
-@pytest.mark.parametrize("name", ["course", "students"])
+@pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_query_ids_are_unique_and_kinds_are_known(name: str) -> None:
     ids = [q["_id"] for q in queries(name)]
     assert len(ids) == len(set(ids))
     assert set(kinds(name)) == KINDS[name]
 
 
-@pytest.mark.parametrize("name", ["course", "students"])
+@pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_every_qrel_points_at_a_known_query_and_passage(name: str) -> None:
     passage_ids = {entry["_id"] for entry in corpus(name)}
     query_ids = {q["_id"] for q in queries(name)}
@@ -87,7 +107,7 @@ def test_every_qrel_points_at_a_known_query_and_passage(name: str) -> None:
         assert score in (1, 2)
 
 
-@pytest.mark.parametrize("name", ["course", "students"])
+@pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_answerable_questions_have_one_best_passage_and_no_repeats(name: str) -> None:
     labels = gold(name)
     for q in queries(name):
@@ -126,7 +146,7 @@ def test_students_set_meets_its_floors() -> None:
     assert counts["unanswerable"] >= 5
 
 
-@pytest.mark.parametrize("name", ["course", "students"])
+@pytest.mark.parametrize("name", sorted(FOLDERS))
 def test_only_follow_ups_carry_a_history(name: str) -> None:
     for q in queries(name):
         history = q["metadata"].get("history")
@@ -135,6 +155,62 @@ def test_only_follow_ups_carry_a_history(name: str) -> None:
             assert all(isinstance(turn, str) and turn.strip() for turn in history)
         else:
             assert history is None, q["_id"]
+
+
+# Pages of "An Introduction to R" carry a running header naming their chapter or appendix
+# ("Chapter 5: Arrays and matrices 23"); a chapter's first page has its number, then its title.
+RUNNING_HEADER = re.compile(r"(?:Chapter (\d+)|Appendix ([A-F])):")
+OPENING_TITLE = re.compile(r"(?:(\d+)|Appendix ([A-F])) \S")
+# Appendices D and E are the book's indexes: page lists that answer no question.
+R_INTRO_INDEXES = {"D", "E"}
+
+
+def r_intro_part(text: str) -> str | None:
+    """The chapter number or appendix letter of a page; None for the front matter."""
+    lines = text.splitlines()
+    match = RUNNING_HEADER.match(lines[0])
+    if match is None and lines[0].isdigit() and len(lines) > 1:
+        match = OPENING_TITLE.match(lines[1])
+    return (match.group(1) or match.group(2)) if match else None
+
+
+def test_r_intro_corpus_has_one_passage_per_page_of_the_manual() -> None:
+    entries = corpus("r-intro")
+    pages = [entry["metadata"]["page"] for entry in entries]
+    assert pages == list(range(1, len(pages) + 1))
+    assert len(pages) >= 100
+    for entry in entries:
+        assert entry["_id"] == f"R-intro.pdf#page={entry['metadata']['page']}"
+        assert entry["metadata"]["filename"] == "R-intro.pdf"
+        assert entry["title"] == "An Introduction to R"
+        assert entry["text"].strip()
+
+
+def test_r_intro_page_headers_name_every_chapter_and_appendix() -> None:
+    parts = {r_intro_part(entry["text"]) for entry in corpus("r-intro")} - {None}
+    assert parts == {str(n) for n in range(1, 15)} | set("ABCDEF")
+
+
+def test_r_intro_set_meets_its_floors() -> None:
+    counts = kinds("r-intro")
+    assert sum(counts.values()) - counts["unanswerable"] >= 120
+    assert counts["unanswerable"] >= 20
+    assert min(counts.values()) >= 8
+
+
+def test_r_intro_best_pages_cover_every_chapter_and_appendix_but_the_indexes() -> None:
+    text = {entry["_id"]: entry["text"] for entry in corpus("r-intro")}
+    covered = {r_intro_part(text[passage]) for _, passage, score in qrels("r-intro") if score == 2}
+    assert covered >= {str(n) for n in range(1, 15)} | (set("ABCDEF") - R_INTRO_INDEXES)
+
+
+def test_r_intro_answerable_questions_carry_a_reference_answer() -> None:
+    for q in queries("r-intro"):
+        answer = q["metadata"].get("answer")
+        if q["metadata"]["kind"] == "unanswerable":
+            assert answer is None, q["_id"]
+        else:
+            assert isinstance(answer, str) and len(answer.split()) >= 3, q["_id"]
 
 
 # The tuning set over the real slide decks in examples/real-decks/ (one passage per page).
