@@ -3,7 +3,8 @@
 Each fact the miner finds (a definition, a list with its introduction, a heading with its
 bullets, a figure caption, a definition in a recording) becomes one question whose answer
 is the source's own sentence or items, so every word of an answer is in its chunk. Facts repeated by
-overlapping chunks of one document are asked once.
+overlapping chunks of one document are asked once. Pages shaped like slides (a title line and
+bullets, as decks exported to PDF arrive) are read as slides too (`byosc.instructions.slides`).
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from collections.abc import Sequence
 from byosc.domain import Chunk
 from byosc.facts import Fact, mine_facts
 from byosc.instructions.models import Candidate, Generated, TaskType
+from byosc.instructions.slides import Slide, read_slides
+from byosc.instructions.slides import pairs_of as slide_pairs_of
 from byosc.quiz.questions import in_sentence, term
-from byosc.text import plain
+from byosc.text import content_words, plain
 
 Pair = tuple[TaskType, str, str]  # task, question, answer
 
@@ -23,6 +26,10 @@ class ExtractiveGenerator:
     name = "extractive"
 
     def generate(self, chunks: Sequence[Chunk]) -> Generated:
+        """Pages read as slides give slide pairs instead of facts: the fact miner would
+        read their title and bullets as one run-on paragraph."""
+        slides = read_slides(chunks)
+        on_slides = {slide.chunk.id for slide in slides}
         candidates = [
             Candidate(
                 question=question,
@@ -31,10 +38,34 @@ class ExtractiveGenerator:
                 chunk=fact.chunk,
                 generator="extractive",
             )
-            for fact in document_facts(chunks)
+            for fact in document_facts([c for c in chunks if c.id not in on_slides])
             for task, question, answer in [pair_of(fact)]
         ]
-        return Generated(candidates=candidates)
+        return Generated(candidates=candidates + _new_slide_candidates(slides, candidates))
+
+
+def _new_slide_candidates(slides: list[Slide], facts: list[Candidate]) -> list[Candidate]:
+    """Slide pairs that ask or answer nothing the facts' pairs already do. Overlay pages of
+    a deck repeat a slide word for word: an answer already given is not given again."""
+    asked = {(c.chunk.document_id, c.question) for c in facts}
+    answered = {(c.chunk.document_id, _words(c.answer)) for c in facts}
+    found: list[Candidate] = []
+    pairs = [pair for slide in slides for pair in slide_pairs_of(slide)]
+    for task, question, answer, chunk in pairs:
+        said = (chunk.document_id, _words(answer))
+        if (chunk.document_id, question) in asked or said in answered:
+            continue
+        answered.add(said)
+        found.append(
+            Candidate(
+                question=question, answer=answer, task=task, chunk=chunk, generator="extractive"
+            )
+        )
+    return found
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(content_words(text))
 
 
 def document_facts(chunks: Sequence[Chunk]) -> list[Fact]:
