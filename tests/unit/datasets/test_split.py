@@ -6,23 +6,24 @@ from byosc.datasets.split import assign_splits, document_splits
 from byosc.instructions.models import SPLITS, InstructionPair
 
 
+def _pair(doc: str, key: str, page: int) -> InstructionPair:
+    return InstructionPair(
+        id=f"{doc}-{key}",
+        course_id="cs101",
+        document_id=doc,
+        chunk_id=f"{doc}-chunk-{page}",
+        filename=f"{doc}.pdf",
+        page=page,
+        task="qa",
+        question=f"Question {key} about {doc}?",
+        answer=f"Answer {key}.",
+        generator="extractive",
+    )
+
+
 def _pairs(sizes: dict[str, int]) -> list[InstructionPair]:
-    return [
-        InstructionPair(
-            id=f"{doc}-{n}",
-            course_id="cs101",
-            document_id=doc,
-            chunk_id=f"{doc}-chunk-{n // 3}",
-            filename=f"{doc}.pdf",
-            page=n // 3 + 1,
-            task="qa",
-            question=f"Question {n} about {doc}?",
-            answer=f"Answer {n}.",
-            generator="extractive",
-        )
-        for doc, size in sizes.items()
-        for n in range(size)
-    ]
+    """Documents of `sizes` pairs each, three pairs a page."""
+    return [_pair(doc, str(n), n // 3 + 1) for doc, size in sizes.items() for n in range(size)]
 
 
 def _by_document(pairs: list[InstructionPair]) -> dict[str, set[str]]:
@@ -100,3 +101,79 @@ def test_fractions_must_be_three_shares_adding_up_to_one() -> None:
         assign_splits(_pairs({"a": 1}), fractions=(0.8, 0.1, 0.2))
     with pytest.raises(ValueError):
         assign_splits(_pairs({"a": 1}), fractions=(1.2, -0.1, -0.1))
+
+
+def _deck(doc: str, pages: int, per_page: int = 2) -> list[InstructionPair]:
+    """A document with `per_page` pairs on each of its pages, as one slide deck gives."""
+    return [
+        _pair(doc, f"p{page}-{n}", page) for page in range(1, pages + 1) for n in range(per_page)
+    ]
+
+
+def _splits_per_page(pairs: list[InstructionPair]) -> dict[tuple[str, int | None], set[str]]:
+    found: dict[tuple[str, int | None], set[str]] = {}
+    for pair in pairs:
+        found.setdefault((pair.document_id, pair.page), set()).add(pair.split)
+    return found
+
+
+@pytest.mark.parametrize("pages", [3, 7, 20, 55, 122])
+@pytest.mark.parametrize("seed", range(4))
+def test_a_course_of_one_deck_always_gets_a_held_out_split_and_no_page_in_two(
+    pages: int, seed: int
+) -> None:
+    split = assign_splits(_deck("deck", pages), seed=seed)
+    assert set(Counter(p.split for p in split)) == set(SPLITS)
+    assert all(len(splits) == 1 for splits in _splits_per_page(split).values())
+
+
+def test_a_deck_is_split_in_runs_of_consecutive_pages() -> None:
+    split = assign_splits(_deck("deck", 40), seed=1)
+    page_split = {page: splits.pop() for (_, page), splits in _splits_per_page(split).items()}
+    runs = [range(start, start + 4) for start in range(1, 41, 4)]  # 40 pages, 10 runs
+    assert all(len({page_split[page] for page in run}) == 1 for run in runs)
+    shares = Counter(p.split for p in split)
+    assert shares["train"] == 64  # 8 of 10 runs, 2 pairs a page
+
+
+def test_a_recording_alone_is_split_by_time_ranges() -> None:
+    pairs = [
+        p.model_copy(update={"page": None, "start_s": 60.0 * (p.page or 0)})
+        for p in _deck("lecture.mp3", 30)
+    ]
+    split = assign_splits(pairs, seed=2)
+    assert set(Counter(p.split for p in split)) == set(SPLITS)
+    by_time: dict[float | None, set[str]] = {}
+    for pair in split:
+        by_time.setdefault(pair.start_s, set()).add(pair.split)
+    assert all(len(splits) == 1 for splits in by_time.values())
+
+
+def test_a_course_of_enough_documents_is_split_by_document_and_fewer_by_page() -> None:
+    three = assign_splits(_deck("a", 10) + _deck("b", 10) + _deck("c", 10), seed=0)
+    assert all(len(splits) == 1 for splits in _by_document(three).values())
+    two = assign_splits(_deck("a", 10) + _deck("b", 10), seed=0)
+    assert set(Counter(p.split for p in two)) == set(SPLITS)
+    by_pages = assign_splits(_deck("a", 10) + _deck("b", 10) + _deck("c", 10), min_documents=4)
+    assert any(len(splits) > 1 for splits in _by_document(by_pages).values())
+
+
+def test_pages_of_an_unchanged_deck_keep_their_split_when_a_document_is_added() -> None:
+    first = assign_splits(_deck("deck", 55), seed=5)
+    second = assign_splits(
+        _deck("deck", 55) + _deck("handout", 8), seed=5, previous=document_splits(first)
+    )
+    before = {p.id: p.split for p in first}
+    assert all(before[p.id] == p.split for p in second if p.document_id == "deck")
+    assert all(len(splits) == 1 for splits in _splits_per_page(second).values())
+
+
+def test_a_course_that_shrank_to_one_document_all_in_train_gets_a_held_out_split() -> None:
+    all_train = document_splits(_deck("deck", 20))  # every pair's split is train
+    split = assign_splits(_deck("deck", 20), previous=all_train)
+    assert {"validation", "test"} <= {p.split for p in split}
+
+
+def test_a_document_of_one_page_cannot_be_held_out_and_stays_in_train() -> None:
+    split = assign_splits(_deck("one-slide", 1, per_page=4))
+    assert {p.split for p in split} == {"train"}
