@@ -9,7 +9,7 @@ like a slide is read here as one:
 - the title and the bullets -> "What are the key points about <title>?" answered by the
   bullets (sub-bullets under theirs), or "What are the <title>?" when the title names a
   plural and the bullets are short terms;
-- an "A vs B" / "A versus B" title -> "How does A compare with B?" answered the same way;
+- an "A vs B" / "A versus B" title -> "How do A and B compare?" answered the same way;
 - a bullet that defines ("Term: meaning", "Term - meaning", "Term is a ...") -> a
   definition question in the slide's context, answered by the bullet.
 
@@ -48,12 +48,17 @@ _NOT_A_TERM = re.compile(
     r"for|with|by|at)\b",
     re.IGNORECASE,
 )
-_CODE = re.compile(r"[;{}]$|^#\s*include|\(\s*\)|==|^(?:def|class|import|from|return)\s")
+_CODE = re.compile(
+    r"[;{}]$|^#\s*include|\(\s*\)|==|^(?:def|class|import|from|return)\s"
+    r"|^[\w.\[\]]+\s*=(?!=)|[A-Za-z_]\(\s*['‘\w]"  # x = ..., call( args
+)
 _NOT_CONTENT = re.compile(
     r"^(?:outline|contents|table of contents|agenda|overview|thank you|thanks|questions)\W*$",
     re.IGNORECASE,
 )
 MAX_TITLE_CHARS = 90
+MAX_WORD_CHARS = 24  # longer "words" are words run together by the text layer
+MAX_SUBTITLE_WORDS = 6
 MIN_PROSE_WORDS = 8  # a page of a title and prose says at least this much (not a title page)
 MAX_TERM_WORDS = 5
 MIN_MEANING_WORDS = 3
@@ -107,7 +112,7 @@ def read_slide(
     if not lines or _BULLET.match(lines[0][1]):
         return None
     title, rest = _title(lines)
-    if title in sections and rest and not _BULLET.match(rest[0][1]):
+    if title in sections and rest and _subtitle_like(rest[0][1]):
         subtitle, rest = _title(rest)
         title = f"{title}: {subtitle}"
     bulleted = any(_BULLET.match(line) for _, line in rest)
@@ -139,10 +144,11 @@ def _overview(slide: Slide) -> SlidePair | None:
         return None
     versus = _VERSUS.match(slide.title)
     if versus:
-        question = f"How does {versus['a']} compare with {versus['b']}?"
+        question = f"How do {versus['a']} and {versus['b']} compare?"
         return "explain", question, answer, slide.chunk
     if _is_list(slide):
-        return "list", f"What are the {slide.title}?", answer, slide.chunk
+        terms = "; ".join(item.text.rstrip(".;,") for item in slide.items)
+        return "list", f"What are the {slide.title}?", f"{terms}.", slide.chunk
     return "explain", f"What are the key points about {slide.title}?", answer, slide.chunk
 
 
@@ -153,10 +159,9 @@ def _definition(slide: Slide, text: str) -> list[SlidePair]:
         return [("definition", question, _sentence(text), slide.chunk)]
     defined = _IS.match(text.rstrip("."))
     if defined and _good_term(defined["term"]) and _says_enough(defined["meaning"]):
-        term = re.sub(r"^(?:An?|The)\s+", "", defined["term"])
-        return [
-            ("definition", f'In "{slide.title}", what is {term}?', _sentence(text), slide.chunk)
-        ]
+        term = re.sub(r"^(?:An?|The)\s", lambda article: article[0].lower(), defined["term"])
+        question = f'In "{slide.title}", what is {term}?'
+        return [("definition", question, _sentence(text), slide.chunk)]
     return []
 
 
@@ -216,6 +221,19 @@ def _title_like(title: str) -> bool:
         len(title) <= MAX_TITLE_CHARS
         and sum(ch.isalpha() for ch in title) >= 3
         and not title.endswith((".", ",", ";"))
+        and max(len(word) for word in title.split()) <= MAX_WORD_CHARS
+    )
+
+
+def _subtitle_like(line: str) -> bool:
+    """A frame title under a section header: a short capitalised phrase, not a sentence
+    or the lead-in of a list ("For example:")."""
+    return (
+        not _BULLET.match(line)
+        and _title_like(line)
+        and line[:1].isupper()
+        and not line.endswith(":")
+        and len(line.split()) <= MAX_SUBTITLE_WORDS
     )
 
 
@@ -230,7 +248,7 @@ def _items(lines: list[tuple[str, str]]) -> list[Item]:
         bullet = _BULLET.match(line)
         following = lines[n + 1][1] if n + 1 < len(lines) else ""
         if bullet is None and items and _wraps(previous_raw, line):
-            if _has_words(line):
+            if _prose(line):
                 _continue(items[-1], line)
         elif bullet is not None and (heading is not None or bullet["glyph"] in _SUB_GLYPHS):
             if items:
@@ -256,9 +274,13 @@ def _continue(item: Item, line: str) -> None:
 
 
 def _has_words(line: str) -> bool:
-    """Prose, not code or a formula: mostly letters and at least two words."""
-    letters = sum(ch.isalpha() or ch.isspace() for ch in line)
-    return letters >= len(line) * 0.75 and len(re.findall(r"[A-Za-z]{2,}", line)) >= 2
+    """An item of its own: prose of at least two words."""
+    return _prose(line) and len(re.findall(r"[A-Za-z]{2,}", line)) >= 2
+
+
+def _prose(line: str) -> bool:
+    """Words, not code or a formula: mostly letters."""
+    return sum(ch.isalpha() or ch.isspace() for ch in line) >= len(line) * 0.75
 
 
 def _section_lines(chunks: list[Chunk], furniture: frozenset[str]) -> frozenset[str]:
