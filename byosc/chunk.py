@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 
 from byosc.domain import Chunk, Document, Section, chunk_id
+from byosc.extract.titles import title_from_text
 
 _PARAGRAPH = re.compile(r"\n[ \t]*\n\s*")
 _SENTENCE = re.compile(r"[.!?][\"'”’)\]]*\s+|[。！？]\s*")
@@ -98,9 +99,45 @@ def _next_start(text: str, start: int, end: int, overlap_chars: int) -> int:
     return window_start
 
 
-def build_chunks(course_id: str, document: Document, pieces: Sequence[Section]) -> list[Chunk]:
-    """Chunks with IDs fixed by course, content and position, so re-ingesting overwrites."""
+def page_titles(sections: Sequence[Section]) -> dict[int, str]:
+    """The title line of each page that has no heading (a PDF slide's first line), read
+    before chunking, since only a page's first piece still starts with it."""
+    titles: dict[int, str] = {}
+    for section in sections:
+        if section.page is None or section.heading or section.page in titles:
+            continue
+        if title := title_from_text(section.text):
+            titles[section.page] = title
+    return titles
+
+
+def chunk_context(title: str, place: str | None) -> str:
+    """ "Document title > section title", without saying the same thing twice."""
+    parts = [part for part in (title.strip(), (place or "").strip()) if part]
+    if len(parts) == 2 and parts[1].casefold().startswith(parts[0].casefold()):
+        parts = parts[1:]
+    return " > ".join(parts)
+
+
+def context_text(chunk: Chunk) -> str:
+    """What is embedded and BM25-indexed for a chunk: its context line, then its text."""
+    return f"{chunk.context}\n{chunk.text}" if chunk.context else chunk.text
+
+
+def build_chunks(
+    course_id: str,
+    document: Document,
+    pieces: Sequence[Section],
+    titles: dict[int, str] | None = None,
+) -> list[Chunk]:
+    """Chunks with IDs fixed by course, content and position, so re-ingesting overwrites.
+    `titles` are page titles (`page_titles`) for pieces without a heading."""
     kept = [piece for piece in pieces if piece.text.strip()]
+    titles = titles or {}
+
+    def place(piece: Section) -> str | None:
+        return piece.heading or (titles.get(piece.page) if piece.page is not None else None)
+
     return [
         Chunk(
             id=chunk_id(course_id, document.content_hash, index),
@@ -116,6 +153,7 @@ def build_chunks(course_id: str, document: Document, pieces: Sequence[Section]) 
             start_s=piece.start_s,
             end_s=piece.end_s,
             ocr=piece.ocr,
+            context=chunk_context(document.title, place(piece)),
         )
         for index, piece in enumerate(kept)
     ]

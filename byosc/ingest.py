@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from byosc.chunk import build_chunks, chunk_sections
+from byosc.chunk import build_chunks, chunk_sections, context_text, page_titles
 from byosc.domain import Document, FileError, IngestReport, content_hash, document_id
 from byosc.errors import BadFile, NotFound
 from byosc.ports import Catalog, Embedder, Extracted, SearchIndex
@@ -87,11 +87,11 @@ def index_document(
         source_id=origin.source_id if origin else None,
         source_checksum=origin.checksum if origin else None,
     )
-    chunks = build_chunks(course_id, document, pieces)
+    chunks = build_chunks(course_id, document, pieces, page_titles(extracted.sections))
     for start in range(0, len(chunks), pipeline.write_batch):
         batch = chunks[start : start + pipeline.write_batch]
         steps.begin("embed", f"{start + len(batch)}/{len(chunks)} chunks")
-        vectors = pipeline.embedder.embed_documents([c.text for c in batch])
+        vectors = pipeline.embedder.embed_documents([context_text(c) for c in batch])
         steps.begin("index", f"{start + len(batch)}/{len(chunks)} chunks")
         pipeline.index.upsert(batch, vectors)
     steps.begin("record")

@@ -140,6 +140,12 @@ class Chunk(BaseModel):
     start_s: float | None = None
     end_s: float | None = None
     ocr: bool = False
+    context: str = Field(
+        default="",
+        description="Where the chunk sits (document title, then section or page title): "
+        "embedded and BM25-indexed with the text, so a piece cut from the middle of a "
+        "section still says what it is about.",
+    )
 
 
 SLIDE_DECK = "application/vnd.openxmlformats-officedocument.presentationml.presentation"

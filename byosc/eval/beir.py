@@ -2,7 +2,8 @@
 
 Queries with no qrels are unanswerable from the corpus: they calibrate the threshold below
 which the chat says the material does not cover a question. A query's metadata may carry
-`kind` (what it tests) and `history` (earlier user turns, for follow-up questions).
+`kind` (what it tests), `history` (earlier user turns, for follow-up questions) and `answer`
+(a reference answer, 1-2 sentences from the material, for `byosc eval answers`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ class Passage:
     title: str
     text: str
     heading: str = ""
+    page: int | None = None
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class Query:
     text: str
     kind: str = ""
     history: tuple[str, ...] = ()
+    answer: str = ""
 
 
 @dataclass
@@ -78,6 +81,7 @@ def _passage(row: dict[str, Any]) -> Passage:
         title=row.get("title") or "",
         text=row["text"],
         heading=meta.get("heading") or "",
+        page=meta["page"] if isinstance(meta.get("page"), int) else None,
     )
 
 
@@ -88,6 +92,7 @@ def _query(row: dict[str, Any]) -> Query:
         text=row["text"],
         kind=meta.get("kind", ""),
         history=tuple(meta.get("history", ())),
+        answer=meta.get("answer", ""),
     )
 
 

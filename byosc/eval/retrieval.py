@@ -1,10 +1,11 @@
 """Retrieval evaluation: index a BEIR corpus through the ingest path into a scratch course,
 run every query under each retrieval variant, and score the rankings.
 
-Passages are indexed as course files are: extracted, chunked, embedded, BM25-encoded. A
-passage with a heading (metadata.heading) goes in as a Markdown section, so its chunks carry
-the heading as a lecture's do. A ranking of chunks becomes a ranking of passages by each
-passage's best chunk.
+Passages are indexed as course files are: chunked, embedded, BM25-encoded, each passage a
+document of its own whose title is the passage's title (the file's title in a corpus built
+from course files) and whose one section keeps the passage's heading and page, so its
+chunks carry the same context as the file's would. A ranking of chunks becomes a ranking
+of passages by each passage's best chunk.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pydantic import BaseModel, Field
 
-from byosc.domain import ChatMessage
+from byosc.domain import ChatMessage, Section
 from byosc.eval.beir import BeirSet, Query
 from byosc.eval.metrics import mrr_at, ndcg_at, percentile, recall_at
 from byosc.ingest import Pipeline, index_document
-from byosc.ports import Embedder, SearchIndex
+from byosc.ports import Embedder, Extracted, SearchIndex
 from byosc.rag.conversation import KeywordRewriter, QueryRewriter
 from byosc.rag.rerank import Reranker
 from byosc.rag.retrieve import Retriever
@@ -91,13 +92,20 @@ def index_corpus(dataset: BeirSet, scratch: Scratch) -> dict[str, str]:
     """Ingests every passage; returns passage ID by document ID."""
     passages: dict[str, str] = {}
     for n, passage in enumerate(dataset.corpus.values()):
-        if passage.heading:
-            name, text = f"p{n:05d}.md", f"# {passage.heading}\n\n{passage.text}"
-        else:
-            name, text = f"p{n:05d}.txt", passage.text
-        document = index_document(scratch.pipeline, scratch.course_id, name, text.encode())
+        section = Section(text=passage.text, heading=passage.heading or None, page=passage.page)
+        extracted = Extracted(
+            media_type="text/plain", title=passage.title or passage.id, sections=[section]
+        )
+        # The passage is already extracted: the pipeline's extractor is skipped.
+        pipeline = replace(scratch.pipeline, extract=_already(extracted))
+        name = f"p{n:05d}.txt"
+        document = index_document(pipeline, scratch.course_id, name, passage.text.encode())
         passages[document.id] = passage.id
     return passages
+
+
+def _already(extracted: Extracted) -> Callable[[bytes, str], Extracted]:
+    return lambda _data, _name: extracted
 
 
 def standalone_query(query: Query, rewriter: QueryRewriter | None = None) -> str:

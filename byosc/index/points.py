@@ -14,6 +14,7 @@ from typing import Any
 
 from qdrant_edge import Bm25
 
+from byosc.chunk import context_text
 from byosc.domain import Chunk, SearchMode
 
 __all__ = ["SearchMode"]
@@ -53,7 +54,10 @@ def dense_of(vectors: Any) -> list[float] | None:
 
 
 def sparse_text(chunk: Chunk) -> str:
-    """The heading is indexed with the text so a query naming a section finds it."""
+    """The context line (title, heading) is indexed with the text so a query naming a
+    section finds it; chunks stored before they had one fall back to the heading."""
+    if chunk.context:
+        return context_text(chunk)
     return f"{chunk.heading}\n{chunk.text}" if chunk.heading else chunk.text
 
 

@@ -4,7 +4,14 @@ from itertools import pairwise
 
 import pytest
 
-from byosc.chunk import build_chunks, chunk_sections, split_text
+from byosc.chunk import (
+    build_chunks,
+    chunk_context,
+    chunk_sections,
+    context_text,
+    page_titles,
+    split_text,
+)
 from byosc.domain import Document, Section, chunk_id, content_hash, document_id
 
 SENTENCES = " ".join(f"Sentence {i} explains one more idea." for i in range(60))
@@ -140,3 +147,28 @@ def test_empty_pieces_are_dropped_and_indexes_stay_contiguous() -> None:
     pieces = [Section(text="one"), Section(text="  "), Section(text="three")]
     chunks = build_chunks("cs1", document(), pieces)
     assert [(c.index, c.text) for c in chunks] == [(0, "one"), (1, "three")]
+
+
+def test_every_piece_of_a_section_carries_the_document_and_section_titles() -> None:
+    pieces = chunk_sections([Section(text=SENTENCES, heading="Scheduling > Round robin")], 200, 0)
+    chunks = build_chunks("cs1", document(), pieces)
+    assert len(chunks) > 2
+    assert {c.context for c in chunks} == {"Notes > Scheduling > Round robin"}
+    assert all("Round robin" not in c.text for c in chunks)
+    assert context_text(chunks[-1]).startswith("Notes > Scheduling > Round robin\n")
+
+
+def test_a_page_without_heading_takes_its_first_line_as_title_for_all_its_pieces() -> None:
+    slide = Section(text="Paging Basics\n" + SENTENCES, page=4)
+    prose = Section(text="This page opens with a sentence. " + SENTENCES, page=5)
+    titles = page_titles([slide, prose])
+    assert titles == {4: "Paging Basics"}
+    chunks = build_chunks("cs1", document(), chunk_sections([slide, prose], 200, 0), titles)
+    assert {c.context for c in chunks if c.page == 4} == {"Notes > Paging Basics"}
+    assert {c.context for c in chunks if c.page == 5} == {"Notes"}
+
+
+def test_the_context_does_not_repeat_a_section_title_that_starts_with_the_document_title() -> None:
+    assert chunk_context("Lecture 1", "Lecture 1 > Threads") == "Lecture 1 > Threads"
+    assert chunk_context("Lecture 1", None) == "Lecture 1"
+    assert chunk_context("", "Threads") == "Threads"
