@@ -7,7 +7,9 @@ pairs go through the ExtractiveGenerator and the real QualityGate with the bundl
 
 - content page: a page with at least CONTENT_WORDS content words after its first line (the
   title), so title, outline-only and picture pages do not count against coverage.
-- covered: a content page with at least one kept pair citing it.
+- covered: a content page with at least one kept pair citing it. Beamer overlays repeat a
+  slide on several pages word for word, and a pair is asked once: content_slides counts
+  pages of the same text as one slide, covered when any of its pages is cited.
 - grounded share: of the candidates that reach the gate's grounding check (past the text
   checks), the share it passes.
 - splits: byosc.datasets.split.assign_splits over the kept pairs; pages_in_two_splits must
@@ -83,6 +85,10 @@ def measure(path: Path, gate: QualityGate, settings: Settings) -> dict[str, Any]
     reasons = Counter(r.reason for r in rejected)
     content = {page for page, text in pages.items() if is_content_page(text)}
     covered = content & {p.page for p in kept}
+    slides: dict[str, set[int]] = {}
+    for page in content:
+        slides.setdefault(" ".join(pages[page].split()), set()).add(page)
+    slides_covered = sum(bool(same & covered) for same in slides.values())
     split = assign_splits(kept)
     return {
         "pages": len(pages),
@@ -92,11 +98,15 @@ def measure(path: Path, gate: QualityGate, settings: Settings) -> dict[str, Any]
         "rejected": dict(sorted(reasons.items())),
         "pairs_per_page": round(len(kept) / max(1, len(pages)), 3),
         "content_pages_covered": round(len(covered) / max(1, len(content)), 3),
+        "content_slides": len(slides),
+        "content_slides_covered": round(slides_covered / max(1, len(slides)), 3),
         "grounded_share": grounded_share(len(candidates), rejected),
         "tasks": dict(sorted(Counter(p.task for p in kept).items())),
         "splits": dict(sorted(Counter(p.split for p in split).items())),
         "pages_in_two_splits": pages_in_two_splits(split),
-        "uncovered_content_pages": sorted(content - covered)[:40],
+        "uncovered_content_slides": sorted(
+            min(same) for same in slides.values() if not same & covered
+        )[:40],
     }
 
 

@@ -10,7 +10,9 @@ put near-copies of test questions in the training data. So pairs are split in wh
    instead: each document's places (its pages; a recording's start times; a chunk, for a
    document that has neither) are cut in order into RANGES_PER_DOCUMENT runs of
    consecutive places (one place each when it has fewer), and a run is a unit. Every pair
-   of a page is in its page's run, so a page is never in two splits.
+   of a page is in its page's run, so a page is never in two splits. (A pair names its
+   chunk by ID only, which says nothing of reading order: runs of chunks keep each chunk
+   whole but are not neighbours.)
 2. Units are ordered by a hash of seed and unit key (deterministic, no RNG state), then
    cut where the running share of pairs passes each split's fraction.
 3. A course with at least three units gets at least one validation and one test unit

@@ -14,8 +14,10 @@ like a slide is read here as one:
   definition question in the slide's context, answered by the bullet.
 
 Every answer is made of the page's own words (wraps joined, glyphs dropped), and each pair
-keeps the page's chunk, so it cites the page. A page counts as a slide only when it fits in
-one chunk, starts with a title-like line and has at least one bullet line.
+keeps the page's chunk, so it cites the page. A page counts as a slide when it fits in one
+chunk, starts with a title-like line and has at least one bullet line; in a deck (most such
+pages are slides) a page of a title and prose counts too, and a slide too long for one
+chunk is read piece by piece under its title.
 """
 
 from __future__ import annotations
@@ -90,11 +92,38 @@ def read_slides(chunks: Sequence[Chunk]) -> list[Slide]:
         furniture = _furniture(document)
         sections = _section_lines(document, furniture)
         pages = _whole_pages(document)
-        deck = sum(_has_bullets(c) for c in pages) >= len(pages) * DECK_SHARE
+        deck = bool(pages) and sum(_has_bullets(c) for c in pages) >= len(pages) * DECK_SHARE
         for chunk in pages:
             slide = read_slide(chunk, furniture, sections, deck)
             if slide is not None:
                 slides.append(slide)
+        if deck:
+            slides.extend(_long_slides(document, furniture, sections))
+    return sorted(slides, key=lambda slide: (slide.chunk.document_id, slide.chunk.index))
+
+
+def _long_slides(
+    chunks: list[Chunk], furniture: frozenset[str], sections: frozenset[str]
+) -> list[Slide]:
+    """The pieces of a deck's slides too long for one chunk, each under its slide's title.
+    A bullet cut at a piece's edge is left out of that piece (the last of each piece but
+    the final one; the first of a piece that does not start with a bullet)."""
+    pieces: dict[int | None, list[Chunk]] = {}
+    for chunk in chunks:
+        pieces.setdefault(chunk.page, []).append(chunk)
+    slides: list[Slide] = []
+    for page_pieces in (p for p in pieces.values() if len(p) > 1):
+        first = read_slide(page_pieces[0], furniture, sections, deck=True)
+        if first is None:
+            continue
+        for n, piece in enumerate(page_pieces):
+            lines = [(raw, " ".join(raw.split())) for raw in piece.text.splitlines()]
+            lines = [(raw, line) for raw, line in lines if _kept(line, furniture)]
+            items = first.items if n == 0 else _items(lines)
+            starts_cut = n > 0 and bool(lines) and not _BULLET.match(lines[0][1])
+            whole = items[starts_cut:] if n == len(page_pieces) - 1 else items[starts_cut:-1]
+            if whole:
+                slides.append(Slide(title=first.title, items=whole, chunk=piece))
     return slides
 
 

@@ -154,3 +154,20 @@ def test_overlay_pages_of_a_real_deck_give_their_pairs_once(real_deck: list[Chun
     answers = [c.answer for c in generated]
     assert len(answers) == len(set(answers))
     assert {3, 7, 9, 10, 18} <= {c.chunk.page for c in generated}
+
+
+def test_a_deck_slide_too_long_for_one_chunk_is_read_piece_by_piece_under_its_title(
+    gate: QualityGate,
+) -> None:
+    terms = ["width", "height", "title", "resizable", "buttons", "kind", "handler", "icon"]
+    bullets = [
+        f"• {term}: A trait of the view that controls its {term} and is read once when the "
+        f"window for the view is first created by the toolkit."
+        for term in terms
+    ]
+    long_slide = "Controlling a View Window\n" + "\n".join(bullets)
+    chunks = _deck_chunks([*PAGES, long_slide])
+    assert sum(c.page == len(PAGES) + 1 for c in chunks) > 1
+    kept = _kept(gate, chunks)
+    asked = {q for q, p in kept.items() if p.page == len(PAGES) + 1 and p.task == "definition"}
+    assert asked == {f'In "Controlling a View Window", what is meant by "{t}"?' for t in terms}
