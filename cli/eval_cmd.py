@@ -1,4 +1,5 @@
-"""`byosc eval retrieval`: retrieval quality of each variant on BEIR-layout data sets."""
+"""`byosc eval retrieval`: retrieval quality of each variant on BEIR-layout data sets;
+`byosc eval answers`: answer quality of the chat on those with reference answers."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from byosc.domain import Course
 from byosc.eval.beir import load_beir
 from byosc.eval.retrieval import VARIANTS, RetrievalReport, Scratch, evaluate
 from byosc.settings import Settings
+from cli import answer_eval
 
 app = typer.Typer(help="Measure retrieval quality on evaluation sets.", no_args_is_help=True)
 
@@ -53,6 +55,51 @@ def retrieval(
         return
     for report in reports:
         show(report)
+
+
+@app.command("answers")
+def answers(
+    folders: Annotated[list[Path], typer.Argument(help="BEIR data set folders")],
+    limit: Annotated[
+        int | None,
+        typer.Option(help="Questions of each kind per set, spread evenly (the same every run)"),
+    ] = None,
+    mode: Annotated[
+        str, typer.Option(help="generated (the model, with the extractive fallback) or extractive")
+    ] = "generated",
+    adapter: Annotated[
+        bool,
+        typer.Option(
+            "--adapter/--no-adapter",
+            help="Answer with a course adapter: --adapter-dir, or the newest of --course",
+        ),
+    ] = False,
+    adapter_dir: Annotated[Path | None, typer.Option(help="A trained adapter's directory")] = None,
+    course: Annotated[
+        str, typer.Option(help="Course whose newest adapter --adapter takes")
+    ] = "cs140",
+    as_json: Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")] = False,
+) -> None:
+    """Correctness (ROUGE-L, embedding cosine), support, citation precision, degenerate
+    answers and "not covered" answers to unanswerable questions."""
+    if mode not in ("generated", "extractive"):
+        raise typer.BadParameter(f"unknown mode {mode}; choose generated or extractive")
+    if adapter and mode == "extractive":
+        raise typer.BadParameter("the extractive mode uses no model, so no adapter")
+    adapter = adapter or adapter_dir is not None
+    if adapter and adapter_dir is None:
+        adapter_dir = answer_eval.newest_adapter(course)
+    reports = answer_eval.run_answer_eval(
+        folders,
+        "generated" if mode == "generated" else "extractive",
+        limit=limit,
+        adapter_dir=adapter_dir if adapter else None,
+    )
+    if as_json:
+        typer.echo("[" + ",\n".join(r.model_dump_json(indent=2) for r in reports) + "]")
+        return
+    for report in reports:
+        answer_eval.show(report)
 
 
 def show(report: RetrievalReport) -> None:

@@ -1,6 +1,8 @@
 """The chat flow: course check -> standalone query -> retrieve -> relevance gate -> prompt
-(history within its token budget) -> generate -> cite. A model server that is down or too
-slow gives a degraded answer: the retrieved passages, cited, with no generated text."""
+(history within its token budget) -> generate -> floor -> cite. A model server that is down
+or too slow gives a degraded answer: the retrieved passages, cited, with no generated text.
+A generated answer that fails the floor (answer_floor.py) is replaced by the extractive one,
+the answer of the extractive mode too."""
 
 from __future__ import annotations
 
@@ -22,9 +24,11 @@ from byosc.llm.breaker import (
 )
 from byosc.llm.tokens import TokenCounter
 from byosc.ports import Catalog, ChatModel, Embedder, SearchIndex
+from byosc.rag.answer_floor import ShownStart, passing_start
 from byosc.rag.answer_guard import AnswerGuard
-from byosc.rag.citations import cite
+from byosc.rag.citations import cite, cite_all
 from byosc.rag.conversation import KeywordRewriter, QueryRewriter, fit_history
+from byosc.rag.extractive import EXTRACTIVE, extractive_answer
 from byosc.rag.prompt import MARKUP, build_messages
 from byosc.rag.rerank import Reranker
 from byosc.rag.retrieve import Retrieved, Retriever
@@ -108,6 +112,8 @@ class RagChat:
         # The course's active LoRA adapter, by served name; None: the base model.
         self.adapter_for = adapter_for or (lambda _course_id: None)
         self.observer: ChatObserver = observer or Unobserved()
+        # Generated answers that failed the floor and were answered extractively instead.
+        self.extractive_fallbacks = 0
 
     def model_circuit(self) -> CircuitState:
         """The model server's circuit breaker: closed, open (chats answer with passages at
@@ -142,6 +148,9 @@ class RagChat:
         if not self.retriever.covers(found):
             yield Done(self._not_covered(found.chunks))
             return
+        if self.rag.answer_mode == "extractive":
+            yield from self._extractive(query, found.chunks, model=EXTRACTIVE)
+            return
         if self.breaker.state() == "open":
             # Skip the adapter lookup too: it may ask the model server, with a longer timeout.
             self.observer.model_failure("breaker_open")
@@ -150,6 +159,7 @@ class RagChat:
         history = fit_history(request.messages, self.rag.history_tokens, self.tokens.count_message)
         messages = build_messages(history, found.chunks)
         guard = AnswerGuard(MARKUP, self.rag.repeat_span_words)
+        floor = ShownStart(request.messages[-1].content, len(found.chunks))
         pieces: list[str] = []
         try:
             served, adapter_error = self._model_name(request)
@@ -163,12 +173,13 @@ class RagChat:
                         if not pieces:
                             self.observer.first_token(time.perf_counter() - started, streaming=True)
                         pieces.append(piece)
-                        if shown := guard.feed(piece):
+                        if shown := floor.feed(guard.feed(piece)):
                             yield Delta(shown)
                         if guard.cut:  # the rest is dropped: stop generating it
                             break
-                if rest := guard.finish():
+                if rest := floor.feed(guard.finish(), final=True):
                     yield Delta(rest)
+                answer = floor.answer
                 usage = self._counted_usage(messages, guard.answer)
             else:
                 completion = self.model.complete(
@@ -176,19 +187,57 @@ class RagChat:
                 )
                 self.observer.first_token(time.perf_counter() - started, streaming=False)
                 guard.feed(completion.text)
+                answer = passing_start(guard.answer, floor.question, floor.sources, final=True)
                 usage = completion.usage
         except ModelUnavailable as exc:
             self.observer.model_failure(failure_reason(exc))
             log.warning("answering course %s with passages only: %s", request.course_id, exc)
             yield Done(self._degraded(found.chunks, cut_off=bool(pieces)))
             return
-        answer, citations = cite(guard.answer, found.chunks, self.rag.snippet_chars)
+        if not answer:
+            # Nothing of the model's answer passes: nothing of it was shown either.
+            log.info(
+                "course %s: generated answer failed the checks, answered extractively",
+                request.course_id,
+            )
+            self.extractive_fallbacks += 1
+            yield from self._extractive(
+                query, found.chunks, model=served, usage=usage, adapter_error=adapter_error
+            )
+            return
+        answer, citations = cite(answer, found.chunks, self.rag.snippet_chars)
         yield Done(
             ChatResponse(
                 answer=answer,
                 citations=citations,
                 model=served,
                 usage=usage,
+                adapter_error=adapter_error,
+            )
+        )
+
+    def _extractive(
+        self,
+        query: str,
+        found: list[ScoredChunk],
+        *,
+        model: str,
+        usage: Usage | None = None,
+        adapter_error: str | None = None,
+    ) -> Iterator[Delta | Done]:
+        """The passages' own sentences closest to the (standalone) question, as one piece.
+        `model`: "extractive" in the extractive mode; the model asked when its answer failed
+        the floor (it was asked, and it is what a client that asked for an adapter checks)."""
+        written = extractive_answer(query, found, self.embedder)
+        answer, citations = cite(written, found, self.rag.snippet_chars)
+        if answer:
+            yield Delta(answer)
+        yield Done(
+            ChatResponse(
+                answer=answer,
+                citations=citations,
+                model=model,
+                usage=usage or Usage(),
                 adapter_error=adapter_error,
             )
         )
@@ -220,11 +269,11 @@ class RagChat:
     def _degraded(self, found: list[ScoredChunk], *, cut_off: bool) -> ChatResponse:
         """The model failed: the passages it would have answered from, honestly labelled.
         A half-streamed answer is left out: it may stop mid-claim, before its citations."""
-        _, citations = cite("", found, self.rag.snippet_chars)
+        citations = cite_all(found, self.rag.snippet_chars)
         answer = MODEL_CUT_OFF if cut_off else MODEL_UNAVAILABLE
         return ChatResponse(answer=answer, citations=citations, model="none", degraded=True)
 
     def _not_covered(self, closest: list[ScoredChunk]) -> ChatResponse:
         """No model call: an honest answer pointing at the nearest material."""
-        _, citations = cite("", closest[:CLOSEST], self.rag.snippet_chars)
+        citations = cite_all(closest[:CLOSEST], self.rag.snippet_chars)
         return ChatResponse(answer=NOT_COVERED, citations=citations, model="none", covered=False)

@@ -1,5 +1,6 @@
 """Citations come only from the sources the model was given: a marker that points at no
-source is removed from the answer, never turned into a citation."""
+source is removed from the answer, never turned into a citation, and a source the answer
+does not mark is not cited."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ _MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
 def cite(answer: str, sources: list[ScoredChunk], snippet_chars: int) -> tuple[str, list[Citation]]:
     """Return the answer with invalid markers dropped, and the citations it relies on.
 
-    Cited sources come in the order the answer first names them. An answer with no valid
-    marker still rests on the sources it was given, so all of them are cited.
+    Cited sources come in the order the answer first names them; an answer with no valid
+    marker cites nothing (the chat does not show a generated answer without one, unless it
+    declines to answer).
     """
     cited: list[int] = []
 
@@ -25,8 +27,13 @@ def cite(answer: str, sources: list[ScoredChunk], snippet_chars: int) -> tuple[s
         return "".join(f"[{n}]" for n in valid)
 
     cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", _MARKER.sub(keep_valid, answer)).strip()
-    numbers = cited or list(range(1, len(sources) + 1))
-    return cleaned, [citation_of(n, sources[n - 1], snippet_chars) for n in numbers]
+    return cleaned, [citation_of(n, sources[n - 1], snippet_chars) for n in cited]
+
+
+def cite_all(sources: list[ScoredChunk], snippet_chars: int) -> list[Citation]:
+    """Every source, for an answer that is not generated from them: the passages a degraded
+    or not-covered answer points to."""
+    return [citation_of(n, s, snippet_chars) for n, s in enumerate(sources, start=1)]
 
 
 def citation_of(n: int, source: ScoredChunk, snippet_chars: int) -> Citation:

@@ -51,6 +51,14 @@ class RagSettings(BaseModel):
         description="Best chunk's cosine similarity to the question below which the answer is "
         "that the material does not cover it (calibrated with `byosc eval retrieval`).",
     )
+    answer_mode: Literal["generated", "extractive"] = Field(
+        default="generated",
+        description="generated: the model writes the answer; one that is degenerate (empty, "
+        "looping, filler, the question said back) or cites no source with an [n] marker keeps "
+        "its longest start that passes, or else is replaced by the extractive answer. "
+        "extractive: no model call; the answer is the top passages' sentences closest to the "
+        "question, with their markers (CPU-only installs).",
+    )
     repeat_span_words: int = Field(
         default=8,
         ge=0,

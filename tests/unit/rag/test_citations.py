@@ -1,5 +1,5 @@
 from byosc.domain import Chunk, ScoredChunk
-from byosc.rag.citations import cite, snippet
+from byosc.rag.citations import cite, cite_all, snippet
 
 
 def _source(i: int, page: int | None = None) -> ScoredChunk:
@@ -37,10 +37,21 @@ def test_grouped_markers_are_split_and_filtered() -> None:
     assert [c.n for c in citations] == [1, 2]
 
 
-def test_an_answer_without_markers_cites_every_source_it_was_given() -> None:
+def test_only_the_sources_an_answer_marks_are_cited() -> None:
+    sources = [_source(1), _source(2), _source(3), _source(4)]
+    _, citations = cite("Paging splits memory into pages [3].", sources, 80)
+    assert [c.document_id for c in citations] == ["doc3"]
+
+
+def test_an_answer_without_markers_cites_nothing() -> None:
     sources = [_source(1), _source(2)]
     _, citations = cite("An answer with no markers.", sources, 80)
-    assert [c.document_id for c in citations] == ["doc1", "doc2"]
+    assert citations == []
+
+
+def test_an_answer_not_written_from_the_sources_points_to_all_of_them() -> None:
+    citations = cite_all([_source(1), _source(2)], 80)
+    assert [(c.n, c.document_id) for c in citations] == [(1, "doc1"), (2, "doc2")]
 
 
 def test_snippets_are_cut_at_a_word_boundary() -> None:
