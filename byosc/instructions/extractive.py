@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from byosc.domain import Chunk
+from byosc.domain import SLIDE_DECK, Chunk
 from byosc.facts import Fact, mine_facts
 from byosc.instructions.models import Candidate, Generated, TaskType
 from byosc.instructions.slides import Slide, read_slides
@@ -29,7 +29,8 @@ class ExtractiveGenerator:
         """Pages read as slides give slide pairs instead of facts: the fact miner would
         read their title and bullets as one run-on paragraph."""
         slides = read_slides(chunks)
-        on_slides = {slide.chunk.id for slide in slides}
+        # Presentation files keep the fact miner too: their lines already are bullets.
+        on_slides = {s.chunk.id for s in slides if s.chunk.media_type != SLIDE_DECK}
         candidates = [
             Candidate(
                 question=question,

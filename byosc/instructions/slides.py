@@ -41,7 +41,7 @@ _TITLE_NOISE = re.compile(r"\s*(?:\((?:cont\.?|continued)\)|…|\.\.\.|:)\s*$", 
 _VERSUS = re.compile(r"^(?P<a>.+?)\s+(?:vs\.?|versus)\s+(?P<b>.+)$", re.IGNORECASE)
 _LABEL = re.compile(r"^(?P<term>[^:]{1,40}?)\s*(?::|\s[-–—]\s)\s*(?P<meaning>\S.+)$")
 _IS = re.compile(
-    r"^(?P<term>(?:An?|The)?\s*[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,4}?)\s+(?:is|are)\s+(?P<meaning>(?:a|an|the)\s.+)$"
+    r"^(?P<term>(?:An?|The)?\s*[A-Z][\w'’-]*(?:\s+[\w'’-]+){0,4}?)\s+(?P<verb>is|are)\s+(?P<meaning>(?:a|an|the)\s.+)$"
 )
 _IDENTIFIER = re.compile(r"^[A-Za-z_][\w.]*(?:\(\))?$")
 _NOT_A_TERM = re.compile(
@@ -87,7 +87,7 @@ class Slide:
 
 def read_slides(chunks: Sequence[Chunk]) -> list[Slide]:
     """The slide-shaped pages among one course's chunks, in reading order."""
-    slides: list[Slide] = []
+    slides = [s for s in map(_presentation_slide, _whole_pages(_presentations(chunks))) if s]
     for document in _by_document(chunks).values():
         furniture = _furniture(document)
         sections = _section_lines(document, furniture)
@@ -154,9 +154,24 @@ def read_slide(
     return Slide(title=_TITLE_NOISE.sub("", title), items=items, chunk=chunk)
 
 
-def _kept(line: str, furniture: frozenset[str]) -> bool:
-    """Not blank, not page furniture, not code: a code listing is no answer in words."""
-    return bool(line) and line not in furniture and not _CODE.search(line)
+def _presentation_slide(chunk: Chunk) -> Slide | None:
+    """A slide of a presentation file: its extractor gives the title as the heading and
+    each bullet as a line, no glyphs; speaker notes are left to the fact miner."""
+    lines = [" ".join(raw.split()) for raw in chunk.text.splitlines()]
+    if not chunk.heading or not lines or lines[0] != chunk.heading:
+        return None
+    bullets = [line for line in lines[1:] if _kept(line) and not line.startswith("Notes:")]
+    items = [Item(line) for line in bullets if _has_words(line)]
+    said = len(content_words(" ".join(i.text for i in items)))
+    if len(items) < 2 and said < MIN_PROSE_WORDS:  # a title slide: course name, speaker
+        return None
+    return Slide(title=chunk.heading, items=items, chunk=chunk)
+
+
+def _kept(line: str, furniture: frozenset[str] = frozenset()) -> bool:
+    """Not blank, not page furniture, not a table row, not code: a code listing is no
+    answer in words."""
+    return bool(line) and line not in furniture and " | " not in line and not _CODE.search(line)
 
 
 def pairs_of(slide: Slide) -> list[SlidePair]:
@@ -189,7 +204,7 @@ def _definition(slide: Slide, text: str) -> list[SlidePair]:
     defined = _IS.match(text.rstrip("."))
     if defined and _good_term(defined["term"]) and _says_enough(defined["meaning"]):
         term = re.sub(r"^(?:An?|The)\s", lambda article: article[0].lower(), defined["term"])
-        question = f'In "{slide.title}", what is {term}?'
+        question = f'In "{slide.title}", what {defined["verb"]} {term}?'
         return [("definition", question, _sentence(text), slide.chunk)]
     return []
 
@@ -326,6 +341,10 @@ def _section_lines(chunks: list[Chunk], furniture: frozenset[str]) -> frozenset[
 
 def _has_bullets(chunk: Chunk) -> bool:
     return any(_BULLET.match(" ".join(line.split())) for line in chunk.text.splitlines()[1:])
+
+
+def _presentations(chunks: Sequence[Chunk]) -> list[Chunk]:
+    return [c for c in chunks if c.media_type == SLIDE_DECK and c.page is not None]
 
 
 def _by_document(chunks: Sequence[Chunk]) -> dict[str, list[Chunk]]:

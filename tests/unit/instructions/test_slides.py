@@ -171,3 +171,18 @@ def test_a_deck_slide_too_long_for_one_chunk_is_read_piece_by_piece_under_its_ti
     kept = _kept(gate, chunks)
     asked = {q for q, p in kept.items() if p.page == len(PAGES) + 1 and p.task == "definition"}
     assert asked == {f'In "Controlling a View Window", what is meant by "{t}"?' for t in terms}
+
+
+def test_every_bulleted_slide_of_the_sample_presentation_gets_a_kept_pair(
+    gate: QualityGate,
+) -> None:
+    name = "05-file-systems.pptx"
+    data = (DECKS.parent / "sample-course" / "material" / name).read_bytes()
+    extracted = extract_file(data, name)
+    chunks = _chunks(extracted.sections, name, extracted.media_type)
+    pairs, _ = gate.check(ExtractiveGenerator().generate(chunks).candidates)
+    kept = {pair.question: pair for pair in pairs}
+    inodes = kept["What are the key points about Inodes: the Multi-Level Index?"]
+    assert inodes.answer.startswith("A Unix inode holds 12 direct block pointers.")
+    bulleted = {2, 4, 5, 6}  # 1 is the title slide, 3 a table
+    assert bulleted <= {pair.page for pair in kept.values()}
