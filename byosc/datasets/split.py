@@ -20,7 +20,9 @@ put near-copies of test questions in the training data. So pairs are split in wh
 4. Stability: a unit that was in `previous` (what `document_splits` read off the version
    before) keeps its split: a document by its ID, a page run by its first page found
    there. Document IDs are content hashes, so this holds exactly while the file is
-   unchanged; a changed file is a new document and is placed afresh. Stability gives way
+   unchanged; a changed file is a new document and is placed afresh, and so is a document
+   whose page runs sat in several splits once its course has grown to be split by
+   document (it cannot keep them all as one unit). Stability gives way
    only where keeping every unit would leave a split with a share empty (a course that
    shrank to one document that was all in train): then the last unit in the order moves.
 """
