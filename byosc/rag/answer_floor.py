@@ -1,9 +1,9 @@
-"""Which generated answer a student may see. It must not be degenerate (see degenerate.py)
-and must cite a source it was given with an [n] marker, unless it says the material does
-not cover the question. An answer that goes wrong partway keeps its longest start that
-passes, cut at a sentence end; one with no such start is replaced by the extractive answer.
-A stream shows only text that passes, so what it showed is always the final answer's start.
-"""
+"""Which generated answer a student may see. It must not be degenerate (see degenerate.py):
+an answer that goes wrong partway keeps its longest start that is not, cut at a sentence
+end; one with no such start is replaced by the extractive answer. A stream shows only text
+that passes, so what it showed is always the final answer's start. An answer must also cite
+a source it was given with an [n] marker, unless it says the material does not cover the
+question; the chat adds what an unmarked answer lacks after it (see RagChat)."""
 
 from __future__ import annotations
 
@@ -27,23 +27,25 @@ def declines(answer: str) -> bool:
     return bool(_DECLINES.search(answer))
 
 
-def passes(answer: str, question: str, sources: int) -> bool:
-    if degeneracy(answer, question) is not None:
-        return False
-    cited = [n for n in markers(answer) if 1 <= n <= sources]
-    return bool(cited) or declines(answer)
+def passes(answer: str, question: str) -> bool:
+    return degeneracy(answer, question) is None
 
 
-def passing_start(text: str, question: str, sources: int, *, final: bool) -> str:
+def marks_a_source(answer: str, sources: int) -> bool:
+    """It cites one of the `sources` it was given, or honestly declines to answer."""
+    return any(1 <= n <= sources for n in markers(answer)) or declines(answer)
+
+
+def passing_start(text: str, question: str, *, final: bool) -> str:
     """The longest start of `text` that passes: all of it when it is `final` and passes,
     else the longest that ends at a sentence end; "" when none does. Before the end a
     sentence still being written is never shown."""
     text = text.rstrip()
-    if final and passes(text, question, sources):
+    if final and passes(text, question):
         return text
     ends = [m.end() for m in _SENTENCE_END.finditer(text + " ")]
     for end in reversed(ends):
-        if passes(text[:end], question, sources):
+        if passes(text[:end], question):
             return text[:end]
     return ""
 
@@ -52,15 +54,14 @@ class ShownStart:
     """A stream's view of the floor: fed the guard's safe text piece by piece, it says which
     new text may be shown (only a start that passes, so it never has to be taken back)."""
 
-    def __init__(self, question: str, sources: int) -> None:
+    def __init__(self, question: str) -> None:
         self.question = question
-        self.sources = sources
         self.text = ""
         self.shown = ""
 
     def feed(self, safe: str, *, final: bool = False) -> str:
         self.text += safe
-        start = passing_start(self.text, self.question, self.sources, final=final)
+        start = passing_start(self.text, self.question, final=final)
         if len(start) <= len(self.shown):
             return ""
         new, self.shown = start[len(self.shown) :], start

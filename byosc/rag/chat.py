@@ -2,7 +2,8 @@
 (history within its token budget) -> generate -> floor -> cite. A model server that is down
 or too slow gives a degraded answer: the retrieved passages, cited, with no generated text.
 A generated answer that fails the floor (answer_floor.py) is replaced by the extractive one,
-the answer of the extractive mode too."""
+the answer of the extractive mode too; one that marks no source gets the marker of the
+passage that backs it, or the extractive answer after it."""
 
 from __future__ import annotations
 
@@ -24,11 +25,11 @@ from byosc.llm.breaker import (
 )
 from byosc.llm.tokens import TokenCounter
 from byosc.ports import Catalog, ChatModel, Embedder, SearchIndex
-from byosc.rag.answer_floor import ShownStart, passing_start
+from byosc.rag.answer_floor import ShownStart, marks_a_source, passing_start
 from byosc.rag.answer_guard import AnswerGuard
 from byosc.rag.citations import cite, cite_all
 from byosc.rag.conversation import KeywordRewriter, QueryRewriter, fit_history
-from byosc.rag.extractive import EXTRACTIVE, extractive_answer
+from byosc.rag.extractive import EXTRACTIVE, extractive_answer, supporting_source
 from byosc.rag.prompt import MARKUP, build_messages
 from byosc.rag.rerank import Reranker
 from byosc.rag.retrieve import Retrieved, Retriever
@@ -159,7 +160,7 @@ class RagChat:
         history = fit_history(request.messages, self.rag.history_tokens, self.tokens.count_message)
         messages = build_messages(history, found.chunks)
         guard = AnswerGuard(MARKUP, self.rag.repeat_span_words)
-        floor = ShownStart(request.messages[-1].content, len(found.chunks))
+        floor = ShownStart(request.messages[-1].content)
         pieces: list[str] = []
         try:
             served, adapter_error = self._model_name(request)
@@ -187,7 +188,7 @@ class RagChat:
                 )
                 self.observer.first_token(time.perf_counter() - started, streaming=False)
                 guard.feed(completion.text)
-                answer = passing_start(guard.answer, floor.question, floor.sources, final=True)
+                answer = passing_start(guard.answer, floor.question, final=True)
                 usage = completion.usage
         except ModelUnavailable as exc:
             self.observer.model_failure(failure_reason(exc))
@@ -205,6 +206,12 @@ class RagChat:
                 query, found.chunks, model=served, usage=usage, adapter_error=adapter_error
             )
             return
+        if not marks_a_source(answer, len(found.chunks)):
+            # A stream has shown the answer already, so what it lacks comes after it.
+            tail = self._missing_marker(answer, query, found.chunks)
+            answer += tail
+            if streaming:
+                yield Delta(tail)
         answer, citations = cite(answer, found.chunks, self.rag.snippet_chars)
         yield Done(
             ChatResponse(
@@ -241,6 +248,16 @@ class RagChat:
                 adapter_error=adapter_error,
             )
         )
+
+    def _missing_marker(self, answer: str, query: str, found: list[ScoredChunk]) -> str:
+        """For an answer that marks no source: the marker of the passage that backs it, or,
+        when none does, the passages' own sentences closest to the question, with theirs."""
+        backing = supporting_source(answer, found, self.embedder)
+        if backing is not None:
+            return f" [{backing}]"
+        self.extractive_fallbacks += 1
+        written = extractive_answer(query, found, self.embedder)
+        return f"\n\nFrom the course material: {written}" if written else ""
 
     def _model_name(self, request: ChatRequest) -> tuple[str, str | None]:
         """The model to ask, and why it is not the course's adapter when it should be."""

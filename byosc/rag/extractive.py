@@ -15,6 +15,10 @@ from byosc.rag.sentences import cosine, split_sentences, words
 
 # The `model` of an answer made of the passages' sentences, with no model's text.
 EXTRACTIVE = "extractive"
+# An answer sentence this close (MiniLM cosine) to a passage's sentence says what it says:
+# the cut `byosc eval answers` counts a sentence as supported with.
+SUPPORT_COSINE = 0.6
+MIN_ANSWER_WORDS = 3
 # Passages the sentences come from: the best ones; lower ones are rarely what was asked.
 PASSAGES = 3
 # Sentences in an answer, and their words at most (the first is always kept).
@@ -124,3 +128,23 @@ def _marked(sentence: str, n: int) -> str:
     if sentence.endswith(":"):
         return f"{sentence[:-1]} [{n}]:"
     return f"{sentence} [{n}]."
+
+
+def supporting_source(answer: str, sources: list[ScoredChunk], embedder: Embedder) -> int | None:
+    """The number of the top passage that backs `answer` best, when one does: some sentence
+    of the answer is within SUPPORT_COSINE of one of its sentences; None when none does."""
+    said = [s for s in split_sentences(answer) if len(words(s)) >= MIN_ANSWER_WORDS]
+    per_source = [
+        [t for t in _sentences(s.chunk.text) if _reads_as_prose(t)] for s in sources[:PASSAGES]
+    ]
+    flat = [(n, t) for n, texts in enumerate(per_source, start=1) for t in texts]
+    if not said or not flat:
+        return None
+    vectors = embedder.embed_documents([*said, *(t for _, t in flat)])
+    answer_vectors, source_vectors = vectors[: len(said)], vectors[len(said) :]
+    best, best_n = SUPPORT_COSINE, None
+    for (n, _), source in zip(flat, source_vectors, strict=True):
+        closeness = max(cosine(a, source) for a in answer_vectors)
+        if closeness >= best:
+            best, best_n = closeness, n
+    return best_n

@@ -83,11 +83,30 @@ def test_a_stream_shows_none_of_a_degenerate_answer_and_ends_with_the_extractive
     assert markers(done.response.answer)
 
 
-def test_an_answer_without_markers_is_replaced_too(runtime: Runtime) -> None:
+def test_an_unmarked_answer_gets_the_marker_of_the_passage_that_backs_it(
+    runtime: Runtime,
+) -> None:
     script = ScriptedModel()
-    script.text = "It is when many short processes wait behind one long process under FCFS."
+    script.text = (
+        "The convoy effect refers to many short processes waiting behind one long process."
+    )
     response = _chat(runtime, script).answer(_request())
-    assert response.answer != script.text and markers(response.answer)
+    assert response.answer.startswith(script.text)
+    assert len(markers(response.answer)) == 1
+    assert "FCFS" in (response.citations[0].heading or "") + response.citations[0].snippet
+
+
+def test_an_unmarked_answer_no_passage_backs_is_followed_by_the_passages_sentences(
+    runtime: Runtime,
+) -> None:
+    script = ScriptedModel()
+    script.text = "Bananas are yellow fruit that monkeys enjoy eating every single day."
+    chat = _chat(runtime, script)
+    streamed, done = _streamed(chat)
+    assert done.response.answer.startswith(script.text)
+    assert "From the course material:" in done.response.answer
+    assert markers(done.response.answer) and streamed.strip() == done.response.answer
+    assert chat.extractive_fallbacks == 1
 
 
 def test_only_the_passages_a_generated_answer_marks_are_cited(runtime: Runtime) -> None:
