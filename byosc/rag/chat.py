@@ -210,7 +210,7 @@ class RagChat:
             # A stream has shown the answer already, so what it lacks comes after it.
             tail = self._missing_marker(answer, query, found.chunks)
             answer += tail
-            if streaming:
+            if streaming and tail:
                 yield Delta(tail)
         answer, citations = cite(answer, found.chunks, self.rag.snippet_chars)
         yield Done(
