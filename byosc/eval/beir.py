@@ -66,7 +66,9 @@ def load_beir(folder: Path, split: str = "test") -> BeirSet:
     strays = qrels.keys() - {q.id for q in queries}
     if strays:
         raise ValueError(f"qrels name queries missing from queries.jsonl: {sorted(strays)[:5]}")
-    return BeirSet(name=folder.name, corpus=corpus, queries=queries, qrels=qrels)
+    # A set kept as <material>/eval is named after its material.
+    name = folder.resolve().parent.name if folder.name == "eval" else folder.name
+    return BeirSet(name=name, corpus=corpus, queries=queries, qrels=qrels)
 
 
 def _jsonl(path: Path) -> list[dict[str, Any]]:

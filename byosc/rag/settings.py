@@ -17,7 +17,7 @@ class RagSettings(BaseModel):
     mode: SearchMode = Field(
         default="hybrid",
         description="Retrieval: dense, sparse (BM25), hybrid (RRF) or hybrid-dbsf. The default "
-        "won on the sample course's evaluation set (README, Retrieval quality).",
+        "was chosen on the real-decks evaluation set (README, Retrieval quality).",
     )
     candidates: int = Field(
         default=20, ge=1, le=200, description="Chunks fetched before reranking picks top_k."

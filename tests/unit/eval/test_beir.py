@@ -46,3 +46,8 @@ def test_a_folder_without_the_beir_files_is_named(tmp_path: Path) -> None:
     missing = r"missing corpus.jsonl, queries.jsonl, qrels/test\.tsv"
     with pytest.raises(FileNotFoundError, match=missing):
         load_beir(tmp_path)
+
+
+def test_a_set_kept_in_an_eval_folder_is_named_after_its_material() -> None:
+    assert load_beir(Path("examples/r-intro/eval")).name == "r-intro"
+    assert load_beir(Path("examples/sample-course/eval/course")).name == "course"
