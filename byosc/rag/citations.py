@@ -7,8 +7,7 @@ from __future__ import annotations
 import re
 
 from byosc.domain import Citation, ScoredChunk
-
-_MARKER = re.compile(r"\[(\d+(?:\s*,\s*\d+)*)\]")
+from byosc.rag.sentences import MARKER
 
 
 def cite(answer: str, sources: list[ScoredChunk], snippet_chars: int) -> tuple[str, list[Citation]]:
@@ -26,7 +25,7 @@ def cite(answer: str, sources: list[ScoredChunk], snippet_chars: int) -> tuple[s
         cited.extend(n for n in valid if n not in cited)
         return "".join(f"[{n}]" for n in valid)
 
-    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", _MARKER.sub(keep_valid, answer)).strip()
+    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", MARKER.sub(keep_valid, answer)).strip()
     return cleaned, [citation_of(n, sources[n - 1], snippet_chars) for n in cited]
 
 
