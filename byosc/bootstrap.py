@@ -72,10 +72,12 @@ def open_pipeline(
     settings: Settings, catalog: SqlCatalog, embedder: Embedder, index: SearchIndex
 ) -> Pipeline:
     from byosc.ingest import Pipeline
+    from byosc.originals import OriginalStore
 
     extract = open_extract(settings)
     batch = settings.index.write_batch
-    return Pipeline(catalog, embedder, index, settings.chunking, extract, batch)
+    originals = OriginalStore.from_settings(settings)
+    return Pipeline(catalog, embedder, index, settings.chunking, extract, batch, originals)
 
 
 def open_course_source(settings: Settings, course: Course) -> Source:

@@ -6,6 +6,7 @@ import shutil
 
 from byosc.domain import Course, SourceSpec
 from byosc.errors import NotFound
+from byosc.originals import OriginalStore
 from byosc.ports import ArtifactStore, Catalog, DatasetStore, SearchIndex
 from byosc.settings import Settings
 from byosc.training.registry import SqlAdapterRegistry
@@ -36,7 +37,7 @@ def delete_course(
     adapters: tuple[SqlAdapterRegistry, ArtifactStore] | None = None,
 ) -> None:
     """Vectors, dataset versions, adapters and their artifacts, then rows (jobs go with the
-    course), then the uploaded files. Safe to repeat after a failure part-way."""
+    course), then the uploaded and original files. Safe to repeat after a failure part-way."""
     if catalog.get_course(course_id) is None:
         raise NotFound(f"course {course_id} does not exist")
     index.delete_course(course_id)
@@ -51,3 +52,4 @@ def delete_course(
     from byosc.sources import upload_dir
 
     shutil.rmtree(upload_dir(settings, course_id), ignore_errors=True)
+    OriginalStore.from_settings(settings).remove_course(course_id)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 from byosc.domain import Course, Document, RefusedFile, refused_file_id
 from byosc.errors import Conflict, NotFound
 from byosc.ingest import remove_document
+from byosc.originals import OriginalStore
 from byosc.ports import Catalog, SearchIndex
 from byosc.settings import Settings
 from byosc.uploads import remove_upload
@@ -41,9 +42,10 @@ def delete_document(
     """Deletes a document or refused file by ID; returns its file name."""
     course = _course(catalog, course_id)
     found = _find(catalog, course_id, document_id)
+    originals = OriginalStore.from_settings(settings)
     source_id = found.source_id
     if source_id is None:  # ingested by hand: no source brings it back
-        remove_document(catalog, index, course_id, found.id)
+        remove_document(catalog, index, course_id, found.id, originals)
         return found.filename
     if course.source.kind != "upload":
         where = _SOURCE_NAMES.get(course.source.kind, course.source.kind)
@@ -55,7 +57,7 @@ def delete_document(
     # and removes the rest.
     remove_upload(settings, course_id, source_id)
     for version in catalog.find_by_source(course_id, source_id):
-        remove_document(catalog, index, course_id, version.id)
+        remove_document(catalog, index, course_id, version.id, originals)
     catalog.delete_refused(course_id, refused_file_id(course_id, source_id))
     return found.filename
 

@@ -17,6 +17,7 @@ from typing import Protocol
 from byosc.chunk import build_chunks, chunk_sections, context_text, page_titles
 from byosc.domain import Document, FileError, IngestReport, content_hash, document_id
 from byosc.errors import BadFile, NotFound
+from byosc.originals import OriginalStore
 from byosc.ports import Catalog, Embedder, Extracted, SearchIndex
 from byosc.settings import ChunkSettings
 
@@ -44,6 +45,8 @@ class Pipeline:
     chunking: ChunkSettings
     extract: Extract
     write_batch: int = 256
+    # Where each document's original file is kept for the API to serve; None keeps none.
+    originals: OriginalStore | None = None
 
 
 @dataclass(frozen=True)
@@ -95,8 +98,10 @@ def index_document(
         steps.begin("index", f"{start + len(batch)}/{len(chunks)} chunks")
         pipeline.index.upsert(batch, vectors)
     steps.begin("record")
-    # Record the document only once its vectors are in: a crash in between leaves
-    # nothing that claims to be indexed, and the retry redoes the same point IDs.
+    # Record the document only once its vectors and original are in: a crash in between
+    # leaves nothing that claims to be indexed, and the retry redoes the same point IDs.
+    if pipeline.originals is not None:
+        pipeline.originals.keep(course_id, digest, data)
     pipeline.catalog.put_document(document)
     remove_replaced(pipeline, document)
     return document
@@ -115,13 +120,27 @@ def remove_replaced(pipeline: Pipeline, document: Document) -> None:
         ]
     for old in previous:
         if old.id != document.id:
-            remove_document(pipeline.catalog, pipeline.index, course_id, old.id)
+            remove_document(pipeline.catalog, pipeline.index, course_id, old.id, pipeline.originals)
 
 
-def remove_document(catalog: Catalog, index: SearchIndex, course_id: str, doc_id: str) -> None:
-    """Vectors first, then the row: a crash in between leaves a row a rerun removes."""
+def remove_document(
+    catalog: Catalog,
+    index: SearchIndex,
+    course_id: str,
+    doc_id: str,
+    originals: OriginalStore | None = None,
+) -> None:
+    """Vectors first, then the row: a crash in between leaves a row a rerun removes. Then
+    the original file, unless another document of the course has the same content (a
+    crash just before leaves a file that deleting the course removes)."""
+    documents = catalog.list_documents(course_id) if originals is not None else []
+    document = next((d for d in documents if d.id == doc_id), None)
     index.delete_document(course_id, doc_id)
     catalog.delete_document(course_id, doc_id)
+    if originals is None or document is None:
+        return
+    if catalog.find_document(course_id, document.content_hash) is None:
+        originals.remove(course_id, document.content_hash)
 
 
 class Ingestor:

@@ -112,6 +112,9 @@ def process_document(
     data = source.read(file)
     origin = Origin(source_id=file.source_id, checksum=file.checksum)
     existing = pipeline.catalog.find_document(course_id, content_hash(data))
+    if existing is not None and pipeline.originals is not None:
+        # Perhaps indexed before originals were kept: the bytes are at hand now.
+        pipeline.originals.keep(course_id, existing.content_hash, data)
     if existing is not None and existing.source_id not in (None, file.source_id):
         # The catalog keeps one document per content: a copy is not indexed twice.
         note = f"same content as {existing.filename}, which is indexed"

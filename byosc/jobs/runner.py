@@ -186,7 +186,8 @@ def _remove_deleted(ctx: JobContext, job: Job) -> None:
         if item.action != "deleted":
             continue
         if item.document_id is not None:
-            remove_document(ctx.catalog, ctx.index, job.course_id, item.document_id)
+            originals = ctx.pipeline.originals
+            remove_document(ctx.catalog, ctx.index, job.course_id, item.document_id, originals)
         ctx.jobs.finish_item(item.id, "succeeded", document_id=item.document_id)
 
 
