@@ -192,6 +192,14 @@ class Citation(BaseModel):
     snippet: str
     score: float = Field(description=RANK_SCORE)
     relevance: float | None = Field(default=None, description=RELEVANCE)
+    url: str | None = Field(
+        default=None,
+        description="The document's original file (GET, with the same key) and a fragment "
+        "naming the cited place: #page=N for a PDF page or a slide, #t=start,end (seconds, "
+        "W3C media fragment) for a recording, #heading=<percent-encoded heading> when only a "
+        "heading is known.",
+        examples=["/courses/cs140/documents/3f2a9c0d1e4b5a6c7d8e9f01/file#page=4"],
+    )
 
 
 class ChatMessage(BaseModel):

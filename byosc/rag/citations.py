@@ -4,9 +4,12 @@ does not mark is not cited."""
 
 from __future__ import annotations
 
+import math
 import re
+from urllib.parse import quote
 
-from byosc.domain import Citation, ScoredChunk
+from byosc.domain import Chunk, Citation, ScoredChunk
+from byosc.originals import document_file_path
 from byosc.rag.sentences import MARKER
 
 
@@ -51,7 +54,29 @@ def citation_of(n: int, source: ScoredChunk, snippet_chars: int) -> Citation:
         snippet=snippet(chunk.text, snippet_chars),
         score=round(source.score, 4),
         relevance=None if source.relevance is None else round(source.relevance, 4),
+        url=citation_url(chunk),
     )
+
+
+def citation_url(chunk: Chunk) -> str:
+    """The document's file route with a fragment naming the cited place: a page (or slide),
+    a time span as a W3C media fragment, or a heading."""
+    path = document_file_path(chunk.course_id, chunk.document_id)
+    if chunk.page is not None:
+        return f"{path}#page={chunk.page}"
+    if chunk.start_s is not None:
+        # Widened to tenths of a second, so the span still holds the cited words.
+        span = _seconds(math.floor(round(chunk.start_s * 10, 6)) / 10)
+        if chunk.end_s is not None:
+            span += "," + _seconds(math.ceil(round(chunk.end_s * 10, 6)) / 10)
+        return f"{path}#t={span}"
+    if chunk.heading:
+        return f"{path}#heading={quote(chunk.heading, safe='')}"
+    return path
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.1f}".removesuffix(".0")
 
 
 def snippet(text: str, limit: int) -> str:
