@@ -28,6 +28,7 @@ from services.gateway.openai_errors import OpenAIErrorsRoute
 from services.gateway.openapi import install_openapi
 from services.gateway.proxy import forward, forward_list
 from services.gateway.routes import ROUTES, Route
+from services.gateway.webapp import install_web_app
 
 __all__ = ["ROUTES", "create_app"]
 
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             route_class_override=OpenAIErrorsRoute if route.protocol == "openai" else None,
         )
     app.include_router(keys.router)
+    install_web_app(app)
     install_openapi(app, urls)
     return app
 

@@ -6,11 +6,13 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from services.stack import SERVICES, Stack
+from tests.support.browser import chromium_path
 
 # The stack also takes the per-student tokens an LMS would mint (HS256, shared secret).
 JWT_SECRET = "e2e-lms-shared-secret-of-at-least-32-bytes"
@@ -88,3 +90,18 @@ def bearer_client(stack: Stack) -> Iterator[Callable[[str], httpx.Client]]:
     yield make
     for client in clients:
         client.close()
+
+
+@pytest.fixture(scope="package")
+def browser() -> Iterator[Any]:
+    """Headless Debian Chromium, shared by the web app's walks."""
+    chromium = chromium_path()
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="BROWSER TESTS SKIPPED: Python package playwright missing"
+    )
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
+        try:
+            yield launched
+        finally:
+            launched.close()

@@ -1,0 +1,66 @@
+// Entry point: sign-in, who the key belongs to, and which view the address names.
+
+import { api, session, whenSignedOut } from "./api.js";
+import { clear } from "./dom.js";
+import { showInstructor } from "./instructor.js";
+import { showStudent } from "./student.js";
+
+const $ = (id) => document.getElementById(id);
+let me = null;
+
+function signIn(message) {
+  session.token = null;
+  me = null;
+  $("nav").hidden = true;
+  $("sign-out").hidden = true;
+  $("who").textContent = "";
+  clear($("view"));
+  $("sign-in").hidden = false;
+  $("sign-in-message").hidden = !message;
+  $("sign-in-message").textContent = message ?? "";
+  $("token").value = "";
+  $("token").focus();
+}
+
+async function start() {
+  try {
+    me = await api("/me");
+  } catch (error) {
+    if (error.status !== 401) signIn(`Could not sign in: ${error.message}`);
+    return;
+  }
+  $("sign-in").hidden = true;
+  $("sign-out").hidden = false;
+  $("who").textContent = `${me.name} (${me.role})`;
+  const manages = me.role === "admin" || me.role === "instructor";
+  $("nav").hidden = !manages;
+  route();
+}
+
+function route() {
+  if (!me) return;
+  const manages = me.role === "admin" || me.role === "instructor";
+  const view = location.hash === "#instructor" && manages ? "instructor" : "student";
+  for (const link of document.querySelectorAll("#nav a")) {
+    if (link.dataset.view === view) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const root = clear($("view"));
+  if (view === "instructor") showInstructor(root, me);
+  else showStudent(root, me);
+}
+
+whenSignedOut((reason) =>
+  signIn(`Signed out: the server refused the key (${reason}). It may have expired or been revoked.`),
+);
+
+$("sign-in-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  session.token = $("token").value.trim();
+  start();
+});
+$("sign-out").addEventListener("click", () => signIn("Signed out."));
+window.addEventListener("hashchange", route);
+
+if (session.token) start();
+else signIn();
