@@ -20,7 +20,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo up test lint bench clean extras-check compose-check
+.PHONY: install models demo up test lint bench clean extras-check compose-check browser-deps screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -60,8 +60,18 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy byosc services cli deploy bench
 
-test: models lint
+test: models lint browser-deps
 	$(VENV)/bin/pytest
+
+# What the web app's browser tests load into the page (axe-core, pinned in the lock file).
+# Chromium itself comes from Debian's package `chromium`; without it those tests skip, saying so.
+browser-deps:
+	@if command -v npm >/dev/null; then npm ci --prefix tests/e2e/web --no-audit --no-fund --silent; \
+	  else echo "WARNING: npm is missing: the browser tests will skip (they need axe-core)"; fi
+
+# The README's pictures of the web app, taken by its browser tests.
+screenshots: models browser-deps
+	BYOSC_SCREENSHOTS_DIR=docs/screenshots $(VENV)/bin/pytest tests/e2e -k web -q
 
 # Each image's extra installed alone into a fresh virtualenv, its service started, /healthz
 # asked: what an image would lack at start. Slow (minutes an image): not part of `make test`.
