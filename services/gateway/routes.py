@@ -42,6 +42,20 @@ ROUTES: list[Route] = [
         "manage",
     ),
     Route(
+        "/courses/{course_id}/documents/{document_id}/file",
+        ["GET"],
+        "ingest",
+        "A document's original file (range requests); citation urls point here",
+        "read",
+    ),
+    Route(
+        "/courses/{course_id}/documents/{document_id}/chunks",
+        ["GET"],
+        "ingest",
+        "A document's indexed passages in order",
+        "read",
+    ),
+    Route(
         "/courses/{course_id}/refresh",
         ["POST"],
         "ingest",

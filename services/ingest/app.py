@@ -9,6 +9,7 @@ from services.common import readiness
 from services.common.web import install_common
 from services.ingest.dataset_routes import router as dataset_router
 from services.ingest.dependencies import lifespan
+from services.ingest.file_routes import router as file_router
 from services.ingest.job_routes import router as job_router
 from services.ingest.routes import router
 
@@ -31,4 +32,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(router)
     app.include_router(job_router)
     app.include_router(dataset_router)
+    app.include_router(file_router)
     return app
