@@ -86,6 +86,14 @@ def test_chat_cites_the_pdf_page_that_holds_the_answer(api: httpx.Client, course
     assert (first["filename"], first["page"]) == ("handout.pdf", 3)
     assert "Zorbly" in first["snippet"]
     assert body["model"] == "smollm2-135m-instruct"
+    # The citation opens the original through the gateway, whole or by range (viewers seek).
+    path, _, place = first["url"].partition("#")
+    assert (path, place) == (f"/courses/os101/documents/{first['document_id']}/file", "page=3")
+    original = api.get(path)
+    assert original.status_code == 200 and original.content == make_pdf(PAGES)
+    assert original.headers["content-type"] == "application/pdf"
+    head = api.get(path, headers={"range": "bytes=0-4"})
+    assert (head.status_code, head.content) == (206, b"%PDF-")
 
 
 def test_chat_streams_server_sent_events_through_the_gateway(
