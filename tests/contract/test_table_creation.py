@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from byosc.catalog.sql import open_engine
 from byosc.datasets.sql import SqlDatasetStore
+from byosc.feedback.store import SqlFeedbackStore
 from byosc.jobs.sql import SqlJobStore
 from byosc.quiz.store import SqlQuizStore
 from byosc.training.registry import SqlAdapterRegistry
@@ -22,6 +23,7 @@ def _start(url: str) -> None:
     SqlDatasetStore(engine)
     SqlAdapterRegistry(engine)
     SqlQuizStore(engine)
+    SqlFeedbackStore(engine)
     engine.dispose()
 
 
@@ -43,4 +45,4 @@ def test_stores_opening_at_once_on_a_new_database_all_start(database_url: str) -
         thread.join(timeout=120)
     assert failures == []
     names = set(sa.inspect(sa.create_engine(database_url)).get_table_names())
-    assert {"courses", "jobs", "dataset_versions", "adapters", "quizzes"} <= names
+    assert {"courses", "jobs", "dataset_versions", "adapters", "quizzes", "feedback"} <= names

@@ -41,7 +41,7 @@ FAILING_REVISION = f'''
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003"
+revision = "failing"
 down_revision = "{HEAD}"
 
 
@@ -121,14 +121,14 @@ def test_compose_services_refuse_to_start_and_embedded_ones_migrate(
 def test_a_failing_revision_leaves_the_schema_at_the_one_before(
     db_url: str, tmp_path: Path
 ) -> None:
-    (tmp_path / "0003_fails.py").write_text(FAILING_REVISION)
+    (tmp_path / "failing.py").write_text(FAILING_REVISION)
     migrations.upgrade(db_url, "0001")
     engine = sa.create_engine(db_url, poolclass=sa.NullPool)
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO courses VALUES ('cs101', 'Intro', '{}', '2026-01-05')"))
     with pytest.raises(MigrationFailed, match="deliberate failure"):
         migrations.upgrade(db_url, version_dirs=[tmp_path])
-    # 0002 committed before 0003 ran; 0003's column, table and update rolled back with it.
+    # The revisions before it committed; its column, table and update rolled back with it.
     assert migrations.state(db_url).current == HEAD
     assert "half_done" not in tables(db_url)
     assert differences(db_url) == []
@@ -158,7 +158,8 @@ def test_the_db_commands_upgrade_report_and_downgrade(
     }
     assert f"upgraded from revision 0001 to {HEAD}" in run("upgrade")
     assert f"already at revision {HEAD}" in run("upgrade")
-    assert f"downgraded from revision {HEAD} to 0001" in run("downgrade", "-1")
+    assert f"downgraded from revision {HEAD} to 0002" in run("downgrade", "-1")
+    assert "downgraded from revision 0002 to 0001" in run("downgrade", "0001")
     assert "behind: run `byosc db upgrade`" in run("current")
     failed = CliRunner().invoke(cli, ["db", "downgrade", "nowhere"])
     assert failed.exit_code == 1 and "nowhere" in failed.stderr

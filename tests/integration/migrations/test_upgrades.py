@@ -146,12 +146,12 @@ def test_upgrade_from_the_first_release_keeps_every_row(db_url: str) -> None:
     engine.dispose()
 
 
-def test_downgrade_one_step_restores_the_first_release_schema_and_rows(db_url: str) -> None:
+def test_downgrade_to_the_first_release_restores_its_schema_and_rows(db_url: str) -> None:
     migrations.upgrade(db_url, "0001")
     first_release = schema_of(db_url)
     insert_first_release_rows(db_url)
     migrations.upgrade(db_url)
-    assert migrations.downgrade(db_url, "-1") == Change(HEAD, "0001")
+    assert migrations.downgrade(db_url, "0001") == Change(HEAD, "0001")
     # Columns, keys and indexes as 0001 built them: SQLite's batch copy of documents and
     # jobs keeps the partial unique index and the cascades.
     assert schema_of(db_url) == first_release
