@@ -162,9 +162,12 @@ def open_rag_chat(
     model: ChatModel,
     *,
     adapter_for: Callable[[str], str | None] | None = None,
+    record_uncovered: Callable[[str, str], object] | None = None,
 ) -> RagChat:
     """`adapter_for`: the model name to answer a course with (its active adapter), or None
-    for the base model."""
+    for the base model. `record_uncovered(course_id, question)`: where questions the material
+    does not cover go; the inference service keeps them for the course's gaps, while the CLI
+    and the evaluations leave them out (their questions are not students')."""
     from byosc.llm.breaker import BreakerChatModel, CircuitBreaker
     from byosc.rag.chat import RagChat
 
@@ -182,6 +185,7 @@ def open_rag_chat(
         tokens=open_token_counter(settings),
         adapter_for=adapter_for,
         breaker=breaker,
+        record_uncovered=record_uncovered,
     )
 
 

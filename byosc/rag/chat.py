@@ -96,10 +96,13 @@ class RagChat:
         adapter_for: Callable[[str], str | None] | None = None,
         breaker: CircuitBreaker | None = None,
         observer: ChatObserver | None = None,
+        record_uncovered: Callable[[str, str], object] | None = None,
     ) -> None:
         """`breaker`: shared with whatever else calls the same model server (the query
         rewriter); by default one of the chat's own, from `rag`. `observer` may also be
-        set later, by the service that wires it to its metrics."""
+        set later, by the service that wires it to its metrics. `record_uncovered(course_id,
+        question)`: told each standalone question the material does not cover; it must not
+        block (the service's writes it on a thread of its own)."""
         self.catalog = catalog
         self.embedder = embedder
         self.index = index
@@ -113,6 +116,7 @@ class RagChat:
         # The course's active LoRA adapter, by served name; None: the base model.
         self.adapter_for = adapter_for or (lambda _course_id: None)
         self.observer: ChatObserver = observer or Unobserved()
+        self.record_uncovered = record_uncovered
         # Generated answers that failed the floor and were answered extractively instead.
         self.extractive_fallbacks = 0
 
@@ -147,6 +151,7 @@ class RagChat:
             yield Done(ChatResponse(answer=NOTHING_INDEXED, citations=[], model="none"))
             return
         if not self.retriever.covers(found):
+            self._report_uncovered(request.course_id, query)
             yield Done(self._not_covered(found.chunks))
             return
         if self.rag.answer_mode == "extractive":
@@ -289,6 +294,14 @@ class RagChat:
         citations = cite_all(found, self.rag.snippet_chars)
         answer = MODEL_CUT_OFF if cut_off else MODEL_UNAVAILABLE
         return ChatResponse(answer=answer, citations=citations, model="none", degraded=True)
+
+    def _report_uncovered(self, course_id: str, query: str) -> None:
+        if self.record_uncovered is None:
+            return
+        try:
+            self.record_uncovered(course_id, query)
+        except Exception:  # the answer matters more than its record: logged, not raised
+            log.exception("course %s: could not record a question not covered", course_id)
 
     def _not_covered(self, closest: list[ScoredChunk]) -> ChatResponse:
         """No model call: an honest answer pointing at the nearest material."""
