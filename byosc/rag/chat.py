@@ -102,7 +102,7 @@ class RagChat:
         rewriter); by default one of the chat's own, from `rag`. `observer` may also be
         set later, by the service that wires it to its metrics. `record_uncovered(course_id,
         question)`: told each standalone question the material does not cover; it must not
-        block (the service's writes it on a thread of its own)."""
+        block (the inference service hands it to a thread of its own)."""
         self.catalog = catalog
         self.embedder = embedder
         self.index = index

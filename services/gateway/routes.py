@@ -95,6 +95,27 @@ ROUTES: list[Route] = [
         "chat",
     ),
     Route(
+        "/courses/{course_id}/feedback",
+        ["POST"],
+        "inference",
+        "Rate an answer up or down (no identity unless given)",
+        "chat",
+    ),
+    Route(
+        "/courses/{course_id}/gaps",
+        ["GET"],
+        "inference",
+        "What students ask that the material does not cover, grouped",
+        "manage",
+    ),
+    Route(
+        "/courses/{course_id}/gaps/resolve",
+        ["POST"],
+        "inference",
+        "Hide questions the material now covers from the gaps",
+        "manage",
+    ),
+    Route(
         "/courses/{course_id}/datasets",
         ["POST"],
         "ingest",

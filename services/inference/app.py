@@ -9,7 +9,13 @@ from byosc.settings import Settings
 from byosc.training.serving import AdapterServing
 from services.common import readiness
 from services.common.web import install_common
-from services.inference import index_routes, openai_routes, quiz_routes, routes
+from services.inference import (
+    feedback_routes,
+    index_routes,
+    openai_routes,
+    quiz_routes,
+    routes,
+)
 from services.inference.dependencies import lifespan
 
 
@@ -53,5 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(routes.router)
     app.include_router(index_routes.router)
     app.include_router(quiz_routes.router)
+    app.include_router(feedback_routes.router)
     app.include_router(openai_routes.router)
     return app

@@ -24,6 +24,8 @@ from byosc.bootstrap import (
     open_rag_chat,
     open_search_index,
 )
+from byosc.feedback.recorder import BackgroundRecorder
+from byosc.feedback.store import SqlFeedbackStore
 from byosc.ports import ChatModel, SearchIndex
 from byosc.quiz.store import SqlQuizStore
 from byosc.rag.chat import RagChat
@@ -52,11 +54,22 @@ def lifespan(settings: Settings):
         app.state.settings = settings
         app.state.catalog = catalog
         app.state.quizzes = SqlQuizStore(catalog.engine)
+        app.state.feedback = SqlFeedbackStore(catalog.engine)
+        # Questions the material does not cover, kept for the course's gaps off the chat's
+        # path: a slow or failing database never holds up the answer.
+        uncovered = BackgroundRecorder(app.state.feedback.record_uncovered)
+        app.state.uncovered = uncovered
         app.state.index = index
         app.state.model = model
         app.state.serving = serving
         app.state.chat = open_rag_chat(
-            settings, catalog, embedder, index, chat_model, adapter_for=serving.model_for
+            settings,
+            catalog,
+            embedder,
+            index,
+            chat_model,
+            adapter_for=serving.model_for,
+            record_uncovered=uncovered.record,
         )
         metrics = ChatMetrics(app.state.metrics_registry)
         app.state.chat.observer = metrics
@@ -64,6 +77,7 @@ def lifespan(settings: Settings):
             yield
         finally:
             metrics.close()
+            uncovered.close()
             if chat_model is not model:
                 _close(chat_model)
             index.close()
@@ -99,6 +113,11 @@ def _quizzes(request: Request) -> SqlQuizStore:
     return request.app.state.quizzes
 
 
+def _feedback(request: Request) -> SqlFeedbackStore:
+    return request.app.state.feedback
+
+
 ChatDep = Annotated[RagChat, Depends(_chat)]
+FeedbackDep = Annotated[SqlFeedbackStore, Depends(_feedback)]
 IndexDep = Annotated[SearchIndex, Depends(_index)]
 QuizzesDep = Annotated[SqlQuizStore, Depends(_quizzes)]
