@@ -17,27 +17,28 @@ export async function showGaps(body, course) {
     status.textContent = error.message;
     return;
   }
-  const groups = Array.isArray(gaps) ? gaps : gaps.groups;
+  const { groups } = gaps;
   if (!groups.length) {
     status.textContent = "Nothing yet: no question went unanswered.";
     return;
   }
   status.textContent = `${groups.length} groups of questions.`;
   for (const group of groups) {
-    const questions = group.questions ?? [];
     const resolve = el("button", { type: "button", onclick: async () => {
       try {
-        await api(`${course_(course)}/gaps/resolve`, { method: "POST", json: { question_ids: questions.map((q) => q.id) } });
+        await api(`${course_(course)}/gaps/resolve`, { method: "POST", json: { question_ids: group.question_ids } });
         box.remove();
         status.textContent = `Marked resolved: “${group.representative}”.`;
       } catch (error) {
         status.textContent = `Not resolved: ${error.message}`;
       }
     } }, "Mark resolved");
+    const from = Object.entries(group.sources).map(([source, n]) => `${n} ${source.replaceAll("_", " ")}`).join(", ");
     const box = el("article", { className: "gap" },
       el("h3", {}, group.representative),
-      el("p", { className: "muted" }, `${group.count} asked, last ${when(group.last_asked)}; ${(group.sources ?? []).join(", ")}`),
-      el("ul", {}, questions.slice(0, 5).map((q) => el("li", {}, q.question, q.reason ? el("span", { className: "muted" }, ` (reason: ${q.reason})`) : null))),
+      el("p", { className: "muted" }, `${group.count} asked (${from}), last ${when(group.last_asked)}`),
+      el("ul", {}, group.examples.map((q) => el("li", {}, q))),
+      group.reasons.length ? el("p", {}, "Reasons given: ", group.reasons.join("; ")) : null,
       resolve);
     list.append(box);
   }

@@ -131,8 +131,8 @@ function rating(courseId, question, response) {
   const box = el(
     "div",
     { className: "rating" },
-    el("button", { type: "button", "aria-label": "Helpful", onclick: () => send("up") }, "👍"),
-    el("button", { type: "button", "aria-label": "Not helpful", onclick: () => { why.hidden = false; reason.focus(); } }, "👎"),
+    el("button", { type: "button", onclick: () => send("up") }, "Helpful"),
+    el("button", { type: "button", onclick: () => { why.hidden = false; reason.focus(); } }, "Not helpful"),
     why,
     status,
   );
