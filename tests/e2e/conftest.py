@@ -22,6 +22,11 @@ JWT_ENV = {
     "BYOSC_AUTH__JWT__SECRET": JWT_SECRET,
     "BYOSC_AUTH__JWT__ISSUER": JWT_ISSUER,
 }
+# Training through the web app evaluates on a few short answers: seconds, not minutes.
+TRAINING_ENV = {
+    "BYOSC_TRAINING__EVAL__MAX_PAIRS": "2",
+    "BYOSC_TRAINING__EVAL__MAX_NEW_TOKENS": "8",
+}
 
 
 def free_port() -> int:
@@ -36,7 +41,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     running = Stack(
         data_dir=data_dir,
         ports={name: free_port() for name in SERVICES},
-        extra_env=JWT_ENV,
+        extra_env=JWT_ENV | TRAINING_ENV,
     )
     try:
         running.start_all()

@@ -25,6 +25,9 @@ from tests.support.pdfs import make_pdf
 pytestmark = pytest.mark.slow
 COURSE = "web202"
 NOTES = b"# Disk scheduling\n\nThe elevator algorithm serves requests in one direction first.\n"
+# Enough material for the instruction generator to find pairs to train on.
+MATERIAL = Path(__file__).resolve().parents[2] / "examples" / "sample-course" / "material"
+LECTURE = MATERIAL / "02-cpu-scheduling.md"
 HANDOUT = make_pdf(["Deadlocks need mutual exclusion, hold and wait and circular wait."])
 
 
@@ -51,6 +54,7 @@ def test_an_instructor_creates_a_course_uploads_files_and_watches_the_refresh(pa
         {"name": "notes.md", "mimeType": "text/markdown", "buffer": NOTES},
         {"name": "handout.pdf", "mimeType": "application/pdf", "buffer": HANDOUT},
         {"name": "empty.txt", "mimeType": "text/plain", "buffer": b""},
+        {"name": LECTURE.name, "mimeType": "text/markdown", "buffer": LECTURE.read_bytes()},
     ]
     page.get_by_label("Files to upload").set_input_files(files)
     refused = page.locator(".upload-results .refused")
@@ -58,8 +62,12 @@ def test_an_instructor_creates_a_course_uploads_files_and_watches_the_refresh(pa
     assert "empty.txt" in refused.inner_text() and "refused:" in refused.inner_text()
     page.locator(".job-state[data-state=succeeded]").wait_for(timeout=180_000)
     rows = page.locator(".documents tbody tr")
-    rows.nth(1).wait_for()
-    assert sorted(rows.all_inner_texts())[0].startswith("handout.pdf")
+    rows.nth(2).wait_for()
+    assert [row.split("\t")[0] for row in sorted(rows.all_inner_texts())] == [
+        LECTURE.name,
+        "handout.pdf",
+        "notes.md",
+    ]
     page.get_by_role("button", name="notes.md").click()
     page.locator(".chunk-list").get_by_text("elevator algorithm").wait_for()
     assert not serious_violations(page)
@@ -100,13 +108,27 @@ def test_questions_the_material_misses_are_grouped_and_resolved(
     assert page.locator("article.gap").count() == 1  # the resolved group stays hidden
 
 
+def test_a_dataset_is_generated_and_an_adapter_trained_and_evaluated_live(page: Any) -> None:
+    tab(page, "Datasets and training")
+    page.get_by_role("button", name="Generate a new dataset version").click()
+    page.locator(".job-state[data-kind=dataset][data-state=succeeded]").wait_for(timeout=300_000)
+    assert page.get_by_role("button", name="Export v1").is_visible()
+    page.get_by_label("Training steps").fill("1")
+    page.get_by_role("button", name="Train an adapter on the latest dataset").click()
+    page.locator(".job-state[data-kind=train][data-state=succeeded]").wait_for(timeout=600_000)
+    assert "total steps 1" in page.locator(".job .figures").inner_text()
+    trained = page.locator(f"tr[data-name='{COURSE}-v1']")
+    trained.wait_for()
+    assert "→" in trained.inner_text() and "not evaluated" not in trained.inner_text()
+
+
 def test_an_adapter_is_compared_with_the_base_model_and_promoted(
     page: Any, stack: Stack, byosc_home: Path, tmp_path: Path
 ) -> None:
     settings = Settings(home=byosc_home, data_dir=stack.data_dir)
     files = make_lora_adapter(bundled_models(settings).llm_dir, tmp_path / "adapter", seed=1)
     registry = SqlAdapterRegistry(open_metadata_db(settings))
-    name = f"{COURSE}-v1"
+    name = f"{COURSE}-v9"
     report = EvalReport(
         pairs=4,
         base=ModelScores(perplexity=9.0, rouge_l=0.10),
@@ -116,7 +138,7 @@ def test_an_adapter_is_compared_with_the_base_model_and_promoted(
         reasons=["perplexity 9.0 -> 6.0"],
     )
     record = AdapterRecord(
-        name=name, course_id=COURSE, version=1, dataset_version=1,
+        name=name, course_id=COURSE, version=9, dataset_version=1,
         base_model=BASE_MODEL_NAME, base_model_sha256="0" * 64,
         hyperparameters=Hyperparameters(rank=4), evaluation=report,
         uri=open_artifact_store(settings).put_dir(f"{COURSE}/{name}", files),

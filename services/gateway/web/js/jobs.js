@@ -23,9 +23,12 @@ export async function watchJob(box, jobId, onEnd = () => {}) {
     const { done, total, failed, step } = job.progress;
     state.textContent = `Job ${job.kind}: ${job.state}${step ? ` (${step})` : ""}, ${done} of ${total} done${failed ? `, ${failed} failed` : ""}`;
     state.dataset.state = job.state;
+    state.dataset.kind = job.kind;
     bar.max = Math.max(total, 1);
     bar.value = done;
-    clear(figures, Object.entries(job.progress.figures ?? {}).map(([k, v]) => `${k.replaceAll("_", " ")} ${round(v)}  `));
+    // The last figures stay up when a job ends without any (a training job's final step).
+    const latest = Object.entries(job.progress.figures ?? {});
+    if (latest.length) clear(figures, latest.map(([k, v]) => `${k.replaceAll("_", " ")} ${round(v)}  `));
     clear(items, job.items.map((item) =>
       el("li", { className: `item ${item.state}` },
         el("strong", {}, item.filename), ` ${item.action}: ${item.state}`,
