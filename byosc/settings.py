@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from byosc.instructions.settings import InstructionSettings
 from byosc.jobs.settings import QueueSettings
+from byosc.lti.settings import LtiSettings
 from byosc.rag.settings import RagSettings
 from byosc.training.settings import TrainingSettings
 
@@ -215,6 +216,7 @@ class GatewaySettings(BaseModel):
         default_factory=list,
         description="Browser origins allowed to call the API (CORS); empty: none.",
     )
+    lti: LtiSettings = LtiSettings()
 
 
 class LogSettings(BaseModel):

@@ -1,5 +1,5 @@
 """Schema migrations of the metadata DB (catalog, jobs, keys, datasets, adapters, quizzes,
-feedback).
+feedback, the LTI tool's registrations and keys).
 
 Alembic revisions in versions/ are the only thing that changes the schema. `byosc db
 upgrade` runs them; in the embedded profile each store opening runs them too
@@ -75,6 +75,7 @@ def metadata() -> list[sa.MetaData]:
     from byosc.datasets.sql import metadata as datasets
     from byosc.feedback import store as _feedback  # noqa: F401
     from byosc.jobs import tables as _jobs  # noqa: F401  (its tables join the catalog's)
+    from byosc.lti import tables as _lti  # noqa: F401  (as do the LTI tool's)
     from byosc.quiz import store as _quizzes  # noqa: F401
     from byosc.training.registry import metadata as adapters
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic.script import ScriptDirectory
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -24,6 +25,8 @@ from services.gateway.app import create_app
 from tests.integration.migrations.test_upgrades import differences
 
 HEAD = migrations.head()
+# The revision one step below head: `downgrade -1` lands there whichever revision is newest.
+BEFORE_HEAD = ScriptDirectory.from_config(migrations.config()).get_revision(HEAD).down_revision
 STARTERS = 4
 
 # Started after the barrier: every process reads "no revision" at about the same time.
@@ -158,8 +161,8 @@ def test_the_db_commands_upgrade_report_and_downgrade(
     }
     assert f"upgraded from revision 0001 to {HEAD}" in run("upgrade")
     assert f"already at revision {HEAD}" in run("upgrade")
-    assert f"downgraded from revision {HEAD} to 0002" in run("downgrade", "-1")
-    assert "downgraded from revision 0002 to 0001" in run("downgrade", "0001")
+    assert f"downgraded from revision {HEAD} to {BEFORE_HEAD}" in run("downgrade", "-1")
+    assert f"downgraded from revision {BEFORE_HEAD} to 0001" in run("downgrade", "0001")
     assert "behind: run `byosc db upgrade`" in run("current")
     failed = CliRunner().invoke(cli, ["db", "downgrade", "nowhere"])
     assert failed.exit_code == 1 and "nowhere" in failed.stderr
