@@ -16,6 +16,7 @@ from byosc.errors import ByoscError
 from byosc.ingest import read_paths
 from byosc.settings_errors import SettingsInvalid, load_settings
 from cli import render
+from cli.backup_cmd import backup, restore
 from cli.datasets_cmd import app as datasets_app
 from cli.db_cmd import app as db_app
 from cli.documents_cmd import app as documents_app
@@ -43,6 +44,8 @@ app.command()(refresh)
 app.command()(worker)
 app.command()(quiz)
 app.command()(train)
+app.command()(backup)
+app.command()(restore)
 
 
 @app.callback()
