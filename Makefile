@@ -20,7 +20,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: install models demo up test lint bench clean extras-check compose-check browser-deps screenshots
+.PHONY: install models demo up test check lint bench clean extras-check compose-check browser-deps screenshots
 
 $(VENV)/.installed: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -61,7 +61,12 @@ lint: install
 	$(VENV)/bin/mypy byosc services cli deploy bench
 
 test: models lint browser-deps
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --durations=25
+
+# The developers' fast lane: lint, types, and the unit and contract tests not marked slow
+# (no server process; marked slow: loads a model or starts servers). About 2 minutes here.
+check: models lint
+	$(VENV)/bin/pytest -q -m "not slow" tests/unit tests/contract
 
 # What the web app's browser tests load into the page (axe-core, pinned in the lock file).
 # Chromium itself comes from Debian's package `chromium`; without it those tests skip, saying so.
