@@ -116,6 +116,7 @@ def members(archive: Path) -> Iterator[tuple[str, IO[bytes]]]:
     """Each member's name and contents in archive order; anything but a plain file with a
     name a backup writes is refused before it is read."""
     with tarfile.open(archive, "r:*") as tar:
+        last = None
         for member in tar:
             check_member_name(member.name)
             if not member.isfile():
@@ -123,3 +124,16 @@ def members(archive: Path) -> Iterator[tuple[str, IO[bytes]]]:
             stream = tar.extractfile(member)
             assert stream is not None  # a plain file has contents
             yield member.name, stream
+            last = member.name
+        _read_to_the_end(tar, archive, last)
+
+
+def _read_to_the_end(tar: tarfile.TarFile, archive: Path, last: str | None) -> None:
+    """tarfile ends its listing quietly at a damaged header, and gzip checks its CRC only at
+    the end of the stream: what follows the last member must be read, and be padding."""
+    rest = tar.fileobj
+    assert rest is not None
+    while chunk := rest.read(1 << 20):
+        if chunk.strip(b"\0"):
+            after = f"after {last}" if last else "at its start"
+            raise BackupRefused(f"{archive} is damaged: unreadable data {after}")
