@@ -53,6 +53,10 @@ def stored_dimension(settings: Settings) -> int | None:
         if not client.collection_exists(settings.index.collection):
             return None
         vectors = client.get_collection(settings.index.collection).config.params.vectors
+    except Exception as exc:  # the client raises its transport's errors as they come
+        url = settings.index.url
+        raise BackupRefused(f"cannot reach the Qdrant server at {url}: {exc}") from exc
+    else:
         if not isinstance(vectors, dict) or _DENSE not in vectors:
             raise BackupRefused(f"collection {settings.index.collection} has no dense vectors")
         return int(vectors[_DENSE].size)
