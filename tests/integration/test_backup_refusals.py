@@ -1,7 +1,7 @@
 """What backup and restore refuse, and what they leave out, on a small real stack (SQLite, a
-Qdrant Edge shard, files): damaged archives, non-empty targets, newer schemas, an index
-another process holds, an index that disagrees with the metadata DB. Vectors are given, so
-no model loads."""
+Qdrant Edge shard, files; tests/support/small_stack.py): damaged archives, non-empty
+targets, newer schemas, an index another process holds, an index that disagrees with the
+metadata DB."""
 
 from __future__ import annotations
 
@@ -16,55 +16,21 @@ import sqlalchemy as sa
 from byosc import migrations
 from byosc.backup import BackupRefused, create_backup, restore_backup
 from byosc.catalog.sql import SqlCatalog
-from byosc.domain import Chunk, Course, Document, chunk_id, content_hash, document_id
+from byosc.domain import Course
 from byosc.index.edge import EdgeIndex
 from byosc.jobs.sql import SqlJobStore
 from byosc.settings import Settings
-
-NOTES = b"# Paging\nA TLB caches page-table entries.\n"
-DIMENSION = 8
+from tests.support.small_stack import DIMENSION, NOTES, notes_chunks, small_stack, vectors
 
 
 def _settings(root: Path) -> Settings:
     return Settings(data_dir=root)
 
 
-def _chunks(course_id: str, doc: str, digest: str, n: int) -> list[Chunk]:
-    return [
-        Chunk(id=chunk_id(course_id, digest, i), course_id=course_id, document_id=doc, index=i,
-              text=f"part {i} of the paging notes", title="Paging", filename="notes.md")
-        for i in range(n)
-    ]  # fmt: skip
-
-
-def _vectors(n: int) -> list[list[float]]:
-    return [[float((i + j) % 5 + 1) for j in range(DIMENSION)] for i in range(n)]
-
-
-def _small_stack(settings: Settings) -> Document:
-    """One course with one three-chunk document, its upload and its kept original."""
-    digest = content_hash(NOTES)
-    doc = Document(
-        id=document_id("os", digest), course_id="os", filename="notes.md", title="Paging",
-        content_hash=digest, media_type="text/markdown", sections=1, chunks=3,
-    )  # fmt: skip
-    catalog = SqlCatalog(settings.database_url)
-    catalog.create_course(Course(id="os", name="Operating Systems"))
-    index = EdgeIndex(settings.index_path, DIMENSION)
-    index.upsert(_chunks("os", doc.id, digest, 3), _vectors(3))
-    index.close()
-    catalog.put_document(doc)
-    catalog.engine.dispose()
-    for folder, name in (("uploads/os", "notes.md"), ("originals/os", digest)):
-        (settings.data_path / folder).mkdir(parents=True, exist_ok=True)
-        (settings.data_path / folder / name).write_bytes(NOTES)
-    return doc
-
-
 @pytest.fixture
 def source(tmp_path: Path) -> Settings:
     settings = _settings(tmp_path / "source")
-    _small_stack(settings)
+    small_stack(settings)
     return settings
 
 
@@ -184,9 +150,9 @@ def test_points_of_documents_the_snapshot_lacks_are_left_out_and_missing_ones_re
     tmp_path: Path,
 ) -> None:
     source = _settings(tmp_path / "source")
-    doc = _small_stack(source)
+    doc = small_stack(source)
     index = EdgeIndex(source.index_path, DIMENSION)
-    index.upsert(_chunks("os", "written-after-the-snapshot", "f" * 64, 2), _vectors(2))
+    index.upsert(notes_chunks("os", "written-after-the-snapshot", "f" * 64, 2), vectors(2))
     index.close()
     manifest = create_backup(source, tmp_path / "stack.tar")
     assert (manifest.index.points, manifest.index.left_out) == (3, 2)
