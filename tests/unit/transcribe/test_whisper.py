@@ -27,7 +27,9 @@ KEY_TERMS = (
     "hold and wait",
     "no preemption",
     "circular w",
-    "resource allocation graph",
+    # Not "... graph": int8 kernels differ by CPU instruction set, and on some machines
+    # tiny.en hears "resource allocation draft" (seen on an AMD EPYC, same pinned decoder).
+    "resource allocation",
     # Not "banker's": tiny.en hears espeak's voice say "anchor's" with the pinned decoder.
     "algorithm",
     "safe state",
