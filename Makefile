@@ -92,6 +92,7 @@ bench: models
 	$(PY) bench/instructions.py
 	$(PY) bench/training.py
 	$(PY) bench/gateway.py
+	$(PY) bench/load.py
 
 # Builds every image, runs the single-node compose stack and chats through it (root, Docker
 # from Debian when missing; tens of minutes the first time). Not part of `make test`.
