@@ -61,5 +61,6 @@ def line_chart(
             f"{escape(name)}</text>"
         )
     parts.append("</svg>")
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts) + "\n")
     return path
