@@ -23,6 +23,7 @@ from cli.documents_cmd import app as documents_app
 from cli.eval_cmd import app as eval_app
 from cli.jobs_cmd import refresh, worker
 from cli.keys_cmd import app as keys_app
+from cli.lti_cmd import app as lti_app
 from cli.models_cmd import app as models_app
 from cli.quiz_cmd import quiz
 from cli.refusals import plain
@@ -39,6 +40,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(datasets_app, name="datasets")
 app.add_typer(adapters_app, name="adapters")
 app.add_typer(keys_app, name="keys")
+app.add_typer(lti_app, name="lti")
 app.add_typer(db_app, name="db")
 app.command()(refresh)
 app.command()(worker)

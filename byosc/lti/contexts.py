@@ -3,6 +3,9 @@ stands for."""
 
 from __future__ import annotations
 
+import hashlib
+import re
+import unicodedata
 from typing import Any
 
 import sqlalchemy as sa
@@ -51,3 +54,14 @@ class SqlContextLinks:
 
 def _link(row: sa.Row[Any]) -> ContextLink:
     return ContextLink.model_validate(row._asdict())
+
+
+def course_id_from(text: str, fallback: str) -> str:
+    """A course ID made of an LMS course's label ("CS 140 (Fall)" -> "cs-140-fall"): accents
+    dropped, other runs of characters a course ID cannot hold made one hyphen. Too short a
+    result gives `course-` and a digest of `fallback` (the context ID)."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:56].strip("-")
+    if len(slug) < 2:
+        slug = "course-" + hashlib.sha256(fallback.encode()).hexdigest()[:8]
+    return slug

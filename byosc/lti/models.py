@@ -3,6 +3,7 @@ courses."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -16,10 +17,17 @@ from byosc.domain import utcnow
 _LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
+# Host names, IPv4 and bracketed IPv6 addresses, with an optional port: origins built from
+# these URLs go into Content-Security-Policy headers, where a space or ";" would add rules.
+_NETLOC = re.compile(r"(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
+
+
 def _secure_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.hostname:
         raise ValueError("must be an absolute https:// URL")
+    if _NETLOC.fullmatch(parts.netloc) is None or any(ch.isspace() for ch in url):
+        raise ValueError("must have a plain host name, without spaces")
     if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
         raise ValueError("must use https:// (plain http only on localhost)")
     if parts.username or parts.password:
@@ -44,21 +52,24 @@ def origin_of(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+_MOODLE_EXAMPLE: dict[str, Any] = {
+    "name": "University Moodle",
+    "issuer": "https://moodle.example.edu",
+    "client_id": "Xn3PqYt1fO7s9Bw",
+    "deployment_ids": ["1"],
+    "auth_url": "https://moodle.example.edu/mod/lti/auth.php",
+    "token_url": "https://moodle.example.edu/mod/lti/token.php",
+    "jwks_url": "https://moodle.example.edu/mod/lti/certs.php",
+}
+
+
 class PlatformRequest(BaseModel):
     """What an LMS administrator's registration of BYOSC gives us."""
 
     model_config = ConfigDict(
         json_schema_extra={
             "examples": [
-                {
-                    "name": "University Moodle",
-                    "issuer": "https://moodle.example.edu",
-                    "client_id": "Xn3PqYt1fO7s9Bw",
-                    "deployment_ids": ["1"],
-                    "auth_url": "https://moodle.example.edu/mod/lti/auth.php",
-                    "token_url": "https://moodle.example.edu/mod/lti/token.php",
-                    "jwks_url": "https://moodle.example.edu/mod/lti/certs.php",
-                },
+                _MOODLE_EXAMPLE,
                 {
                     "name": "Canvas",
                     "issuer": "https://canvas.instructure.com",
@@ -91,6 +102,15 @@ class PlatformRequest(BaseModel):
 
 
 class Platform(PlatformRequest):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                _MOODLE_EXAMPLE
+                | {"id": "5f0c2a9e71d3", "embed_origins": [], "created_at": "2026-09-01T08:00:00Z"}
+            ]
+        }
+    )
+
     id: str
     created_at: datetime = Field(default_factory=utcnow)
 

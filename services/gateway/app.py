@@ -24,6 +24,7 @@ from services.gateway import keys
 from services.gateway.auth import require
 from services.gateway.body_limit import BodyLimit
 from services.gateway.limits import FailOpen, rate_limit
+from services.gateway.lti_routes import install_lti
 from services.gateway.openai_errors import OpenAIErrorsRoute
 from services.gateway.openapi import install_openapi
 from services.gateway.proxy import forward, forward_list
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             route_class_override=OpenAIErrorsRoute if route.protocol == "openai" else None,
         )
     app.include_router(keys.router)
+    install_lti(app)
     install_web_app(app)
     install_openapi(app, urls)
     return app

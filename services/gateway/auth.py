@@ -17,7 +17,9 @@ from byosc.auth.cache import CachedKeys
 from byosc.auth.job_courses import job_course
 from byosc.auth.jwt_tokens import JwtVerifier, TokenRefused, looks_like_jwt
 from byosc.auth.models import ApiKey
+from byosc.lti.sessions import is_session_token
 from byosc.settings import Settings
+from services.gateway.lti_state import lti_tool
 from services.gateway.routes import CourseIn
 
 bearer = HTTPBearer(
@@ -28,7 +30,9 @@ bearer = HTTPBearer(
     "`sub` (the student; required), `exp` (required), `aud` (required, `byosc` unless "
     "configured otherwise), `iss` (required when the deployment names an issuer), `role` "
     "(`client`, the default, or `instructor`; admin tokens are refused) and `courses` (the "
-    "list of course IDs the token reaches; none if absent).",
+    "list of course IDs the token reaches; none if absent). The session token an LTI "
+    "launch ends in (issuer urn:byosc:lti, signed by the tool's keys at /lti/jwks) is "
+    "accepted too.",
 )
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 Guard = Callable[[Request, HTTPAuthorizationCredentials | None], Awaitable[ApiKey | None]]
@@ -65,14 +69,18 @@ async def _authenticate(
     if credentials is None:
         raise _unauthorized("an API key is required: Authorization: Bearer <key>")
     token = credentials.credentials
+    # The session token of an LTI launch, signed by this tool's own keys (byosc/lti/sessions.py).
+    if looks_like_jwt(token) and is_session_token(token):
+        try:
+            return await run_in_threadpool(lti_tool(request.app).sessions.verify, token)
+        except TokenRefused as refused:
+            raise _invalid_token(refused) from refused
     # With JWTs off, a JWT is just an unknown key: the answer tells nothing of JWTs.
     if request.app.state.settings.auth.jwt.enabled and looks_like_jwt(token):
         try:
             return _jwt_verifier(request.app).verify(token)
         except TokenRefused as refused:
-            raise HTTPException(
-                401, refused.reason, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
-            ) from refused
+            raise _invalid_token(refused) from refused
     keys: CachedKeys = request.app.state.keys
     # A fresh lookup is reused in the event loop; only a store query goes to a thread.
     key = keys.remembered(token) or await run_in_threadpool(keys.authenticate, token)
@@ -99,6 +107,12 @@ def _jwt_verifier(app: FastAPI) -> JwtVerifier:
     if verifier is None:
         verifier = app.state.jwt_verifier = JwtVerifier(app.state.settings.auth.jwt)
     return verifier
+
+
+def _invalid_token(refused: TokenRefused) -> HTTPException:
+    return HTTPException(
+        401, refused.reason, headers={"WWW-Authenticate": 'Bearer error="invalid_token"'}
+    )
 
 
 def _unauthorized(detail: str) -> HTTPException:
