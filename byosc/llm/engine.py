@@ -2,10 +2,8 @@
 
 Requests pick the base model or an adapter by name, as with vLLM's `--enable-lora`.
 
-All model work runs on one thread the engine owns. That serialises generation and adapter
-changes (peft's per-request adapter hooks and adapter loading both change the shared model),
-and it keeps generation fast: torch's OpenMP runtime runs about 40% slower per token once a
-second thread has started parallel work in the process (measured on 2 cores).
+All model work runs on one thread the engine owns (`BatchingLoop`), which decodes
+concurrent generations together, each with its own adapter, in one forward pass per token.
 """
 
 from __future__ import annotations
@@ -14,25 +12,20 @@ import itertools
 import threading
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar, Unpack
 
 import torch
-from transformers import (
-    AutoModelForCausalLM,
-    AutoTokenizer,
-    StoppingCriteria,
-    StoppingCriteriaList,
-    TextIteratorStreamer,
-)
+from transformers import AutoModelForCausalLM, AutoTokenizer, TextIteratorStreamer
 
 from byosc.errors import AlreadyExists, ByoscError, NotFound
 from byosc.llm.adapters import AdapterRejected, check_base_model, check_shapes, read_adapter
+from byosc.llm.batching import Decoding, SequenceState
 from byosc.llm.chat_template import format_chat
+from byosc.llm.engine_loop import BatchingLoop
 from byosc.llm.generation import DEFAULT_MAX_TOKENS, Controls, Generation, GenerationStream
-from byosc.llm.repetition import repetition_args
 from byosc.llm.stops import cut_at_stop, until_stop
 from byosc.settings import BASE_MODEL_NAME
 
@@ -52,14 +45,21 @@ class LoadedAdapter:
 @dataclass(frozen=True)
 class _Request:
     model: str
-    inputs: dict[str, torch.Tensor]
+    prompt: torch.Tensor  # [1, prompt_tokens]
     max_new_tokens: int
-    sampling: dict[str, Any]
+    decoding: Decoding
     stop: tuple[str, ...] = ()
 
     @property
     def prompt_tokens(self) -> int:
-        return int(self.inputs["input_ids"].shape[1])
+        return int(self.prompt.shape[1])
+
+    def sequence(
+        self, cancel: threading.Event, streamer: TextIteratorStreamer | None = None
+    ) -> SequenceState:
+        return SequenceState(
+            self.model, self.prompt, self.max_new_tokens, self.decoding, self.stop, cancel, streamer
+        )
 
 
 @dataclass
@@ -72,29 +72,25 @@ class EngineStats:
     cancelled: int = 0  # generations stopped, or skipped, because their caller left
 
 
-class _Progress(StoppingCriteria):
-    """Called after every generated token: counts it, and stops once `cancel` is set."""
-
-    def __init__(self, stats: EngineStats, cancel: threading.Event) -> None:
-        self._stats = stats
-        self._cancel = cancel
-
-    def __call__(self, input_ids: torch.LongTensor, scores: Any, **kwargs: Any) -> torch.Tensor:
-        self._stats.generated_tokens += int(input_ids.shape[0])
-        return torch.full((input_ids.shape[0],), self._cancel.is_set(), dtype=torch.bool)
-
-
 class LocalEngine:
-    def __init__(self, model_dir: Path, base_name: str = BASE_MODEL_NAME) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        base_name: str = BASE_MODEL_NAME,
+        batch_window_s: float = 0.01,
+        max_batch: int = 16,
+    ) -> None:
+        """`batch_window_s`, `max_batch`: see `BatchingLoop`."""
         self.model_dir = Path(model_dir)
         self.base_name = base_name
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="llm-engine")
+        self.stats = EngineStats()
+        self._loop = BatchingLoop(self.stats, batch_window_s, max_batch)
         self._tokenizer: Any = AutoTokenizer.from_pretrained(self.model_dir, local_files_only=True)
         self._base: Any = self._on_worker(self._load_base)
         self._peft: Any = None  # the PeftModel around _base while any adapter is loaded
         self._adapters: dict[str, LoadedAdapter] = {}
         self._slots = itertools.count(1)
-        self.stats = EngineStats()
+        self._loop.served = self
 
     @property
     def max_model_len(self) -> int:
@@ -120,7 +116,8 @@ class LocalEngine:
         """`cancel`: set it from another thread to stop the generation at its next token
         (its caller went away); the text so far is returned."""
         request = self._prepare(messages, model, max_tokens, temperature, top_p, **controls)
-        return self._on_worker(self._run, request, None, cancel or threading.Event())
+        tokens = self._loop.submit(request.sequence(cancel or threading.Event())).result()
+        return self._result(request, tokens)
 
     def stream(
         self,
@@ -136,16 +133,18 @@ class LocalEngine:
         request = self._prepare(messages, model, max_tokens, temperature, top_p, **controls)
         streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
         cancel = threading.Event()
+        tokens = self._loop.submit(request.sequence(cancel, streamer))
+        done: Future[Generation] = Future()
 
-        def work() -> Generation:
-            try:
-                return self._run(request, streamer, cancel)
-            except BaseException:
-                streamer.end()  # unblocks the reader, which then gets this error
-                raise
+        def settle(ended: Future[list[int]]) -> None:
+            error = ended.exception()
+            if error is not None:
+                done.set_exception(error)  # the reader gets it once the streamer ends
+            else:
+                done.set_result(self._result(request, ended.result()))
 
-        pieces = until_stop(streamer, request.stop)
-        return GenerationStream(pieces, self._worker.submit(work), cancel)
+        tokens.add_done_callback(settle)
+        return GenerationStream(until_stop(streamer, request.stop), done, cancel)
 
     def load_adapter(self, name: str, path: Path | str) -> None:
         path = Path(path).expanduser().resolve()
@@ -169,10 +168,27 @@ class LocalEngine:
 
     def close(self) -> None:
         """Finishes queued work and stops the engine's thread."""
-        self._worker.shutdown(wait=True)
+        self._loop.close()
+
+    def serves(self, name: str) -> bool:
+        return name == self.base_name or name in self._adapters
+
+    def model_for(self, names: list[str]) -> tuple[Any, dict[str, Any]]:
+        """The model to call for rows asking for `names`, and how it selects each row's
+        adapter (on the engine's thread)."""
+        if self._peft is None:
+            return self._base, {}
+        slots = [a.slot if (a := self._adapters.get(name)) else _NO_ADAPTER for name in names]
+        return self._peft, {"adapter_names": slots}
+
+    def ends(self, sequence: SequenceState) -> bool:
+        return sequence.ended(self._eos_ids(), self._decode)
+
+    def _decode(self, tokens: list[int]) -> str:
+        return str(self._tokenizer.decode(tokens, skip_special_tokens=True))
 
     def _on_worker(self, work: Callable[..., T], *args: Any) -> T:
-        return self._worker.submit(work, *args).result()
+        return self._loop.call(work, *args)
 
     def _detach(self, name: str) -> None:
         adapter = self._adapters.pop(name, None)
@@ -217,43 +233,12 @@ class LocalEngine:
             raise ByoscError(
                 f"the prompt has {prompt_tokens} tokens; {name} reads at most {self.max_model_len}"
             )
-        repetition = repetition_args(repetition_penalty, no_repeat_ngram_size, prompt_tokens)
-        sampling = _sampling(temperature, top_p) | repetition
-        return _Request(name, dict(inputs), min(max_tokens, room), sampling, tuple(stop))
-
-    def _run(
-        self,
-        request: _Request,
-        streamer: TextIteratorStreamer | None,
-        cancel: threading.Event,
-    ) -> Generation:
-        if cancel.is_set():  # its caller left while it waited for the engine
-            self.stats.cancelled += 1
-            if streamer is not None:
-                streamer.end()
-            return self._result(request, [])
-        self.stats.running += 1
-        try:
-            with torch.inference_mode():
-                model, selection = self._model_for(request.model)
-                output = model.generate(
-                    **request.inputs,
-                    **request.sampling,
-                    **selection,
-                    max_new_tokens=request.max_new_tokens,
-                    pad_token_id=self._pad_id(),
-                    streamer=streamer,
-                    stopping_criteria=StoppingCriteriaList([_Progress(self.stats, cancel)]),
-                    **self._stop_strings(request.stop),
-                )
-        finally:
-            self.stats.running -= 1
-        if cancel.is_set():
-            self.stats.cancelled += 1
-        return self._result(request, output[0, request.prompt_tokens :].tolist())
+        decoding = Decoding(temperature, top_p, repetition_penalty, no_repeat_ngram_size)
+        prompt_ids = inputs["input_ids"]
+        return _Request(name, prompt_ids, min(max_tokens, room), decoding, tuple(stop))
 
     def _result(self, request: _Request, new_tokens: list[int]) -> Generation:
-        decoded = self._tokenizer.decode(new_tokens, skip_special_tokens=True)
+        decoded = self._decode(new_tokens)
         # As with vLLM, the text ends before the stop string the generation stopped at.
         text, stopped = cut_at_stop(decoded, request.stop)
         ended = stopped or bool(new_tokens and new_tokens[-1] in self._eos_ids())
@@ -263,27 +248,13 @@ class LocalEngine:
             prompt_tokens=request.prompt_tokens,
             completion_tokens=len(new_tokens),
             finish_reason="stop" if ended else "length",
+            token_ids=tuple(new_tokens),
         )
-
-    def _stop_strings(self, stop: tuple[str, ...]) -> dict[str, Any]:
-        return {"stop_strings": list(stop), "tokenizer": self._tokenizer} if stop else {}
 
     def _require_known(self, name: str) -> None:
         if name != self.base_name and name not in self._adapters:
             served = ", ".join(self.models())
             raise NotFound(f"The model `{name}` does not exist. Served models: {served}")
-
-    def _model_for(self, name: str) -> tuple[Any, dict[str, Any]]:
-        """The model to call and how to select the adapter (on the engine's thread)."""
-        self._require_known(name)
-        if self._peft is None:
-            return self._base, {}
-        adapter = self._adapters.get(name)
-        return self._peft, {"adapter_names": [adapter.slot if adapter else _NO_ADAPTER]}
-
-    def _pad_id(self) -> int:
-        pad = self._tokenizer.pad_token_id
-        return int(self._tokenizer.eos_token_id if pad is None else pad)
 
     def _eos_ids(self) -> set[int]:
         eos = self._base.generation_config.eos_token_id
@@ -323,9 +294,3 @@ class LocalEngine:
         # The first adapter failed half-way: the base model may carry some of its layers.
         self._peft = None
         self._base = self._load_base()
-
-
-def _sampling(temperature: float, top_p: float) -> dict[str, Any]:
-    if temperature <= 0:
-        return {"do_sample": False}
-    return {"do_sample": True, "temperature": temperature, "top_p": top_p, "top_k": 0}

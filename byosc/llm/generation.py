@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from threading import Event
 from typing import Literal, TypedDict
 
@@ -43,6 +43,7 @@ class Generation:
     prompt_tokens: int
     completion_tokens: int
     finish_reason: FinishReason
+    token_ids: tuple[int, ...] = field(default=(), repr=False)  # the new tokens, for checks
 
     @property
     def usage(self) -> Usage:
