@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sentence_transformers import SentenceTransformer
+
+from byosc.embed.query_batching import QueryBatcher
 
 if TYPE_CHECKING:
     from byosc.settings import Settings
@@ -20,10 +22,18 @@ def bundled_model_path() -> Path:
 
 
 class SentenceTransformerEmbedder:
-    """Unit-length embeddings, so cosine and dot-product rankings agree."""
+    """Unit-length embeddings, so cosine and dot-product rankings agree.
+
+    Concurrent `embed_query` calls are encoded together (`QueryBatcher`); `query_window_s`
+    is how long a query waits for others to join it (0: only those queued during an encode).
+    """
 
     def __init__(
-        self, model_path: Path | str | None = None, batch_size: int = 64, device: str = "cpu"
+        self,
+        model_path: Path | str | None = None,
+        batch_size: int = 64,
+        device: str = "cpu",
+        query_window_s: float = 0.003,
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -38,6 +48,7 @@ class SentenceTransformerEmbedder:
         if dimension is None:
             raise ValueError(f"the model at {path} does not state its embedding size")
         self._dimension = int(dimension)
+        self._queries = QueryBatcher(self.encode_queries, query_window_s, batch_size)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> SentenceTransformerEmbedder:
@@ -49,11 +60,24 @@ class SentenceTransformerEmbedder:
         return self._dimension
 
     def embed_documents(self, texts: Sequence[str]) -> list[list[float]]:
-        if not texts:
-            return []
         # encode_document / encode_query add the model's own prompts where it defines them
         # (e5, bge, ...); for MiniLM they are plain encode.
-        vectors = self._model.encode_document(
+        return self._encode(self._model.encode_document, texts) if texts else []
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._queries.embed(text)
+
+    def encode_queries(self, texts: Sequence[str]) -> list[list[float]]:
+        """Queries in one encode call, unbatched by anything else (what `embed_query` uses)."""
+        return self._encode(self._model.encode_query, texts)
+
+    @property
+    def query_batches(self) -> int:
+        """encode calls `embed_query` has made so far."""
+        return self._queries.batches
+
+    def _encode(self, encode: Callable[..., Any], texts: Sequence[str]) -> list[list[float]]:
+        vectors = encode(
             list(texts),
             batch_size=self.batch_size,
             normalize_embeddings=True,
@@ -62,10 +86,3 @@ class SentenceTransformerEmbedder:
         )
         rows: list[list[float]] = vectors.tolist()
         return rows
-
-    def embed_query(self, text: str) -> list[float]:
-        vector = self._model.encode_query(
-            [text], normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
-        row: list[float] = vector[0].tolist()
-        return row
