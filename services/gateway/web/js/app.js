@@ -3,6 +3,7 @@
 import { api, session, whenSignedOut } from "./api.js";
 import { clear } from "./dom.js";
 import { showInstructor } from "./instructor.js";
+import { showLtiSetup } from "./lti_setup.js";
 import { showStudent } from "./student.js";
 
 const $ = (id) => document.getElementById(id);
@@ -39,6 +40,11 @@ async function start() {
 
 function route() {
   if (!me) return;
+  if (location.hash === "#lti-setup" && me.lti) {
+    // Set up: the new session token is in place; sign in again with it, as an instructor.
+    showLtiSetup(clear($("view")), () => { me = null; location.hash = "#instructor"; start(); });
+    return;
+  }
   const manages = me.role === "admin" || me.role === "instructor";
   const view = location.hash === "#instructor" && manages ? "instructor" : "student";
   for (const link of document.querySelectorAll("#nav a")) {
