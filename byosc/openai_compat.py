@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator
 from typing import Any, Literal
 
 from pydantic import (
@@ -220,30 +220,58 @@ def completion_chunks(
 ) -> Iterator[ChatCompletionChunk]:
     """A chat stream as OpenAI chunks: the role, the answer's pieces, then a final chunk
     with the finish reason and citations."""
-    cid, created = completion_id(), int(time.time())
-
-    def chunk(delta: ChunkDelta) -> ChatCompletionChunk:
-        choice = ChunkChoice(delta=delta)
-        return ChatCompletionChunk(id=cid, created=created, model=course_id, choices=[choice])
-
-    yield chunk(ChunkDelta(role="assistant", content=""))
-    streamed = False
+    chunks = CompletionChunks(course_id, max_tokens)
+    yield chunks.start()
     for event in events:
+        yield from chunks.of(event)
+
+
+async def acompletion_chunks(
+    events: AsyncIterable[Delta | Done], course_id: str, max_tokens: int
+) -> AsyncIterator[ChatCompletionChunk]:
+    """completion_chunks over an async chat stream."""
+    chunks = CompletionChunks(course_id, max_tokens)
+    yield chunks.start()
+    async for event in events:
+        for chunk in chunks.of(event):
+            yield chunk
+
+
+class CompletionChunks:
+    """The chunks of one completion, event by event."""
+
+    def __init__(self, course_id: str, max_tokens: int) -> None:
+        self.course_id, self.max_tokens = course_id, max_tokens
+        self.id, self.created = completion_id(), int(time.time())
+        self.streamed = False
+
+    def start(self) -> ChatCompletionChunk:
+        return self._chunk(ChunkDelta(role="assistant", content=""))
+
+    def of(self, event: Delta | Done) -> list[ChatCompletionChunk]:
         if isinstance(event, Delta):
-            streamed = True
-            yield chunk(ChunkDelta(content=event.text))
-            continue
+            self.streamed = True
+            return [self._chunk(ChunkDelta(content=event.text))]
         response = event.response
-        if rest := _unsent(response, streamed):
-            yield chunk(ChunkDelta(content=rest))
-        reason = finish_reason(response, max_tokens)
-        yield FinalChunk(
-            id=cid,
-            created=created,
-            model=course_id,
-            choices=[ChunkChoice(delta=ChunkDelta(), finish_reason=reason)],
+        rest = _unsent(response, self.streamed)
+        final = FinalChunk(
+            id=self.id,
+            created=self.created,
+            model=self.course_id,
+            choices=[
+                ChunkChoice(
+                    delta=ChunkDelta(), finish_reason=finish_reason(response, self.max_tokens)
+                )
+            ],
             usage=response.usage,
             **_course_answer(response),
+        )
+        return [self._chunk(ChunkDelta(content=rest)), final] if rest else [final]
+
+    def _chunk(self, delta: ChunkDelta) -> ChatCompletionChunk:
+        choice = ChunkChoice(delta=delta)
+        return ChatCompletionChunk(
+            id=self.id, created=self.created, model=self.course_id, choices=[choice]
         )
 
 

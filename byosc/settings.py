@@ -242,6 +242,21 @@ class AuthSettings(BaseModel):
     )
 
 
+class InflightSettings(BaseModel):
+    """The bound on each service's expensive requests (chat, streams, search, quizzes):
+    past `running` + `waiting`, a request is answered 503 with Retry-After at once."""
+
+    running: int = Field(
+        default=16, ge=1, description="Expensive requests a service works on at once."
+    )
+    waiting: int = Field(
+        default=64, ge=0, description="Requests queued for a running slot before 503s start."
+    )
+    retry_after_s: int = Field(
+        default=2, ge=1, description="Seconds a refused client is told to wait (Retry-After)."
+    )
+
+
 class ServiceUrls(BaseModel):
     ingest: str = "http://127.0.0.1:8001"
     inference: str = "http://127.0.0.1:8002"
@@ -277,6 +292,7 @@ class Settings(BaseSettings):
     chunking: ChunkSettings = ChunkSettings()
     rag: RagSettings = RagSettings()
     services: ServiceUrls = ServiceUrls()
+    inflight: InflightSettings = InflightSettings()
     sources: SourceSettings = SourceSettings()
     transcribe: TranscribeSettings = TranscribeSettings()
     limits: ExtractLimits = ExtractLimits()

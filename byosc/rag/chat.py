@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import closing
-from typing import Protocol
+from functools import partial
+from typing import Any
+
+import anyio
 
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk, Usage
 from byosc.domain.core import Delta, Done
@@ -20,13 +23,15 @@ from byosc.llm.breaker import (
     BreakerChatModel,
     CircuitBreaker,
     CircuitState,
-    ModelFailure,
     failure_reason,
 )
 from byosc.llm.tokens import TokenCounter
-from byosc.ports import Catalog, ChatModel, Embedder, SearchIndex
-from byosc.rag.answer_floor import ShownStart, marks_a_source, passing_start
+from byosc.ports import Catalog, ChatModel, Completion, Embedder, SearchIndex
+from byosc.rag.answer_floor import ShownStart, marks_a_source
 from byosc.rag.answer_guard import AnswerGuard
+from byosc.rag.answering import Answering
+from byosc.rag.async_model import AsyncChatModel, BreakerAsyncChatModel, ThreadedChatModel
+from byosc.rag.chat_observer import ChatObserver, Unobserved
 from byosc.rag.citations import cite, cite_all
 from byosc.rag.conversation import KeywordRewriter, QueryRewriter, fit_history
 from byosc.rag.extractive import EXTRACTIVE, extractive_answer, supporting_source
@@ -53,31 +58,6 @@ MODEL_CUT_OFF = (
 CLOSEST = 3
 
 log = logging.getLogger(__name__)
-
-
-class ChatObserver(Protocol):
-    """What a chat reports for monitoring; the service wires it to its metrics."""
-
-    def retrieval(self, seconds: float) -> None:
-        """One search of a course, for a chat or on its own."""
-
-    def first_token(self, seconds: float, *, streaming: bool) -> None:
-        """From the chat's start to its first generated piece, or to the model's whole
-        answer when it is not streamed."""
-
-    def model_failure(self, reason: ModelFailure) -> None:
-        """A chat answered without the model server: it failed, or its circuit is open."""
-
-
-class Unobserved:
-    def retrieval(self, seconds: float) -> None:
-        pass
-
-    def first_token(self, seconds: float, *, streaming: bool) -> None:
-        pass
-
-    def model_failure(self, reason: ModelFailure) -> None:
-        pass
 
 
 class RagChat:
@@ -108,6 +88,7 @@ class RagChat:
         self.index = index
         self.breaker = breaker or CircuitBreaker(rag.breaker_failures, rag.breaker_open_s)
         self.model = BreakerChatModel(model, self.breaker)
+        self._async_model: tuple[ChatModel, AsyncChatModel] | None = None
         self.rag = rag
         self.base_model = base_model
         self.retriever = Retriever(embedder, index, rag, reranker)
@@ -119,6 +100,19 @@ class RagChat:
         self.record_uncovered = record_uncovered
         # Generated answers that failed the floor and were answered extractively instead.
         self.extractive_fallbacks = 0
+
+    def use_async_model(self, model: AsyncChatModel) -> None:
+        """astream asks `model` (the sync model's server over an async client), behind the
+        same circuit breaker, for as long as the sync model is not replaced."""
+        self._async_model = (self.model, BreakerAsyncChatModel(model, self.breaker))
+
+    @property
+    def async_model(self) -> AsyncChatModel:
+        """What astream asks: the async client given for the sync model, or else the sync
+        model itself on the thread pool."""
+        if self._async_model is not None and self._async_model[0] is self.model:
+            return self._async_model[1]
+        return ThreadedChatModel(self.model)
 
     def model_circuit(self) -> CircuitState:
         """The model server's circuit breaker: closed, open (chats answer with passages at
@@ -141,90 +135,164 @@ class RagChat:
         assert isinstance(done, Done)
         return done.response
 
+    async def aanswer(self, request: ChatRequest) -> ChatResponse:
+        *_, done = [event async for event in self.astream(request, streaming=False)]
+        assert isinstance(done, Done)
+        return done.response
+
     def stream(self, request: ChatRequest, streaming: bool = True) -> Iterator[Delta | Done]:
         """Yield answer pieces, then Done. If the model server fails, Done carries a
         degraded answer: the retrieved passages without the generated text."""
+        answering = self._prepare(request)
+        if not isinstance(answering, Answering):
+            yield from answering
+            return
+        try:
+            if streaming:
+                with closing(self.model.stream(**self._call(answering))) as generated:
+                    for piece in generated:
+                        if shown := self._take(answering, piece):
+                            yield Delta(shown)
+                        if answering.guard.cut:  # the rest is dropped: stop generating it
+                            break
+                if rest := answering.rest():
+                    yield Delta(rest)
+                answer, usage = answering.floor.answer, None
+            else:
+                answer, usage = self._whole(answering, self.model.complete(**self._call(answering)))
+        except ModelUnavailable as exc:
+            yield self._failed(answering.course_id, answering.found, exc, bool(answering.pieces))
+            return
+        yield from self._finish(answering, answer, usage, streaming)
+
+    async def astream(
+        self, request: ChatRequest, streaming: bool = True
+    ) -> AsyncGenerator[Delta | Done, None]:
+        """stream() for an event loop: retrieval and the checks after the answer run on the
+        thread pool (short CPU work), while the model's answer is awaited piece by piece
+        with no thread held. Closing it closes the model server's stream."""
+        answering = await anyio.to_thread.run_sync(self._prepare, request)
+        if not isinstance(answering, Answering):
+            for event in answering:
+                yield event
+            return
+        try:
+            if streaming:
+                generated = self.async_model.stream(**self._call(answering))
+                try:
+                    async for piece in generated:
+                        if shown := self._take(answering, piece):
+                            yield Delta(shown)
+                        if answering.guard.cut:
+                            break
+                finally:
+                    await generated.aclose()
+                if rest := answering.rest():
+                    yield Delta(rest)
+                answer, usage = answering.floor.answer, None
+            else:
+                completion = await self.async_model.complete(**self._call(answering))
+                answer, usage = self._whole(answering, completion)
+        except ModelUnavailable as exc:
+            yield self._failed(answering.course_id, answering.found, exc, bool(answering.pieces))
+            return
+        finish = partial(self._finish, answering, answer, usage, streaming)
+        for event in await anyio.to_thread.run_sync(lambda: list(finish())):
+            yield event
+
+    def _prepare(self, request: ChatRequest) -> Answering | list[Delta | Done]:
+        """Everything before the model is asked: the events of a chat answered without it,
+        or the answer to generate."""
         started = time.perf_counter()
         query = self.rewriter.rewrite(request.messages)
         found = self.retrieve(request.course_id, query, self.rag.top_k)
         if not found.chunks:
-            yield Done(ChatResponse(answer=NOTHING_INDEXED, citations=[], model="none"))
-            return
+            return [Done(ChatResponse(answer=NOTHING_INDEXED, citations=[], model="none"))]
         if not self.retriever.covers(found):
             self._report_uncovered(request.course_id, query)
-            yield Done(self._not_covered(found.chunks))
-            return
+            return [Done(self._not_covered(found.chunks))]
         if self.rag.answer_mode == "extractive":
-            yield from self._extractive(query, found.chunks, model=EXTRACTIVE)
-            return
+            return list(self._extractive(query, found.chunks, model=EXTRACTIVE))
         if self.breaker.state() == "open":
             # Skip the adapter lookup too: it may ask the model server, with a longer timeout.
             self.observer.model_failure("breaker_open")
-            yield Done(self._degraded(found.chunks, cut_off=False))
-            return
+            return [Done(self._degraded(found.chunks, cut_off=False))]
         history = fit_history(request.messages, self.rag.history_tokens, self.tokens.count_message)
-        messages = build_messages(history, found.chunks)
-        guard = AnswerGuard(MARKUP, self.rag.repeat_span_words)
-        floor = ShownStart(request.messages[-1].content)
-        pieces: list[str] = []
         try:
             served, adapter_error = self._model_name(request)
-            if streaming:
-                with closing(
-                    self.model.stream(
-                        messages, model=served, max_tokens=request.max_tokens, stop=MARKUP
-                    )
-                ) as generated:
-                    for piece in generated:
-                        if not pieces:
-                            self.observer.first_token(time.perf_counter() - started, streaming=True)
-                        pieces.append(piece)
-                        if shown := floor.feed(guard.feed(piece)):
-                            yield Delta(shown)
-                        if guard.cut:  # the rest is dropped: stop generating it
-                            break
-                if rest := floor.feed(guard.finish(), final=True):
-                    yield Delta(rest)
-                answer = floor.answer
-                usage = self._counted_usage(messages, guard.answer)
-            else:
-                completion = self.model.complete(
-                    messages, model=served, max_tokens=request.max_tokens, stop=MARKUP
-                )
-                self.observer.first_token(time.perf_counter() - started, streaming=False)
-                guard.feed(completion.text)
-                answer = passing_start(guard.answer, floor.question, final=True)
-                usage = completion.usage
         except ModelUnavailable as exc:
-            self.observer.model_failure(failure_reason(exc))
-            log.warning("answering course %s with passages only: %s", request.course_id, exc)
-            yield Done(self._degraded(found.chunks, cut_off=bool(pieces)))
-            return
+            return [self._failed(request.course_id, found.chunks, exc, cut_off=False)]
+        return Answering(
+            course_id=request.course_id,
+            query=query,
+            found=found.chunks,
+            messages=build_messages(history, found.chunks),
+            served=served,
+            adapter_error=adapter_error,
+            max_tokens=request.max_tokens,
+            started=started,
+            guard=AnswerGuard(MARKUP, self.rag.repeat_span_words),
+            floor=ShownStart(request.messages[-1].content),
+        )
+
+    @staticmethod
+    def _call(answering: Answering) -> dict[str, Any]:
+        return {
+            "messages": answering.messages,
+            "model": answering.served,
+            "max_tokens": answering.max_tokens,
+            "stop": MARKUP,
+        }
+
+    def _take(self, answering: Answering, piece: str) -> str:
+        if not answering.pieces:
+            self.observer.first_token(time.perf_counter() - answering.started, streaming=True)
+        return answering.take(piece)
+
+    def _whole(self, answering: Answering, completion: Completion) -> tuple[str, Usage]:
+        self.observer.first_token(time.perf_counter() - answering.started, streaming=False)
+        return answering.whole(completion.text), completion.usage
+
+    def _failed(
+        self, course_id: str, found: list[ScoredChunk], exc: ModelUnavailable, cut_off: bool
+    ) -> Done:
+        self.observer.model_failure(failure_reason(exc))
+        log.warning("answering course %s with passages only: %s", course_id, exc)
+        return Done(self._degraded(found, cut_off=cut_off))
+
+    def _finish(
+        self, answering: Answering, answer: str, usage: Usage | None, streaming: bool
+    ) -> Iterator[Delta | Done]:
+        """After the model: the checks on its answer, the citations, Done. `usage`: None
+        for a stream, which reports none, so its tokens are counted here."""
+        query, found, served = answering.query, answering.found, answering.served
+        if usage is None:
+            usage = self._counted_usage(answering.messages, answering.guard.answer)
         if not answer:
             # Nothing of the model's answer passes: nothing of it was shown either.
             log.info(
                 "course %s: generated answer failed the checks, answered extractively",
-                request.course_id,
+                answering.course_id,
             )
             self.extractive_fallbacks += 1
             yield from self._extractive(
-                query, found.chunks, model=served, usage=usage, adapter_error=adapter_error
+                query, found, model=served, usage=usage, adapter_error=answering.adapter_error
             )
             return
-        if not marks_a_source(answer, len(found.chunks)):
+        if not marks_a_source(answer, len(found)):
             # A stream has shown the answer already, so what it lacks comes after it.
-            tail = self._missing_marker(answer, query, found.chunks)
+            tail = self._missing_marker(answer, query, found)
             answer += tail
             if streaming and tail:
                 yield Delta(tail)
-        answer, citations = cite(answer, found.chunks, self.rag.snippet_chars)
+        answer, citations = cite(answer, found, self.rag.snippet_chars)
         yield Done(
             ChatResponse(
                 answer=answer,
                 citations=citations,
                 model=served,
                 usage=usage,
-                adapter_error=adapter_error,
+                adapter_error=answering.adapter_error,
             )
         )
 

@@ -61,9 +61,13 @@ class ClosingStreamingResponse(StreamingResponse):
 def event_stream(body: ContentStream, source: object) -> ClosingStreamingResponse:
     """Server-sent events from `body`, closing `source` (what the body reads: a generator,
     a generation) when the answer ends, so a client that leaves stops the work for it."""
-    return ClosingStreamingResponse(
-        body, media_type="text/event-stream", close=getattr(source, "close", None)
-    )
+    close = getattr(source, "close", None)
+    if (aclose := getattr(source, "aclose", None)) is not None:
+
+        async def close() -> None:  # an async generator's aclose is no coroutine function
+            await aclose()
+
+    return ClosingStreamingResponse(body, media_type="text/event-stream", close=close)
 
 
 @asynccontextmanager

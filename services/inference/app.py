@@ -8,6 +8,7 @@ from byosc.errors import ByoscError
 from byosc.settings import Settings
 from byosc.training.serving import AdapterServing
 from services.common import readiness
+from services.common.inflight import limit_routes
 from services.common.web import install_common
 from services.inference import (
     feedback_routes,
@@ -17,6 +18,14 @@ from services.inference import (
     routes,
 )
 from services.inference.dependencies import lifespan
+
+# The routes that cost a model call or a search; the rest are cheap reads and writes.
+EXPENSIVE_ROUTES = [
+    ("POST", "/chat"),
+    ("POST", "/v1/chat/completions"),
+    ("GET", "/courses/[^/]+/search"),
+    ("POST", "/courses/[^/]+/quiz(/grade)?"),
+]
 
 
 class AdapterUnavailableForCourses(ByoscError):
@@ -55,7 +64,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # would stop for every course, while the failing course still gets answers (from the
     # base model, saying so) and the others their adapters.
     optional = frozenset({"model_server", "adapters"})
+    limiter = limit_routes(app, settings.inflight, EXPENSIVE_ROUTES)
     install_common(app, "inference", _ready, optional=optional)
+    limiter.export(app.state.metrics_registry, "inference")
     app.include_router(routes.router)
     app.include_router(index_routes.router)
     app.include_router(quiz_routes.router)

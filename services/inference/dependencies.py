@@ -26,6 +26,8 @@ from byosc.bootstrap import (
 )
 from byosc.feedback.recorder import BackgroundRecorder
 from byosc.feedback.store import SqlFeedbackStore
+from byosc.llm.openai_async import AsyncOpenAIChatModel
+from byosc.llm.openai_chat import OpenAIChatModel
 from byosc.ports import ChatModel, SearchIndex
 from byosc.quiz.store import SqlQuizStore
 from byosc.rag.chat import RagChat
@@ -71,12 +73,17 @@ def lifespan(settings: Settings):
             adapter_for=serving.model_for,
             record_uncovered=uncovered.record,
         )
+        async_model = _async_chat_model(chat_model)
+        if async_model is not None:
+            app.state.chat.use_async_model(async_model)
         metrics = ChatMetrics(app.state.metrics_registry)
         app.state.chat.observer = metrics
         try:
             yield
         finally:
             metrics.close()
+            if async_model is not None:
+                await async_model.close()
             uncovered.close()
             if chat_model is not model:
                 _close(chat_model)
@@ -93,6 +100,12 @@ def _chat_model(settings: Settings, model: ChatModel) -> ChatModel:
     if settings.llm.in_process:
         return model
     return open_chat_model(settings, timeout_s=settings.rag.model_timeout_s, max_retries=0)
+
+
+def _async_chat_model(model: ChatModel) -> AsyncOpenAIChatModel | None:
+    """The chat's client over the event loop, so that a stream waiting for the model server
+    holds no thread; None for the in-process engine, which the thread pool runs."""
+    return AsyncOpenAIChatModel(model) if isinstance(model, OpenAIChatModel) else None
 
 
 def _close(model: object) -> None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Coroutine, Iterator
-from itertools import chain
+from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -21,14 +20,15 @@ from byosc.openai_compat import (
     ChatCompletionChunk,
     ChatCompletionRequest,
     ModelList,
+    acompletion_chunks,
     completion,
-    completion_chunks,
     error_body,
     model_list,
 )
 from services.common.disconnects import event_stream
 from services.common.state import CatalogDep
 from services.common.web import error_status
+from services.inference import chat_calls
 from services.inference.dependencies import ChatDep
 
 log = logging.getLogger(__name__)
@@ -64,18 +64,15 @@ router = APIRouter(prefix="/v1", tags=["openai"], route_class=OpenAIErrorsRoute)
     response_model=ChatCompletion,
     responses={200: {"content": {"text/event-stream": {}}}, 404: {"description": "no course"}},
 )
-def chat_completions(
+async def chat_completions(
     body: ChatCompletionRequest, rag: ChatDep
 ) -> ChatCompletion | StreamingResponse:
     request = body.chat_request()
     if not request.stream:
-        return completion(rag.answer(request), body.model, request.max_tokens)
-    events = rag.stream(request)
-    # Pull the first event before answering, so an unknown course gives a 404 instead of a
-    # stream that breaks after its headers.
-    first = next(events)
-    chunks = completion_chunks(chain([first], events), body.model, request.max_tokens)
-    return event_stream(_sse(chunks), events)
+        return completion(await chat_calls.answer(rag, request), body.model, request.max_tokens)
+    events, source = await chat_calls.started_stream(rag, request)
+    chunks = acompletion_chunks(events, body.model, request.max_tokens)
+    return event_stream(_sse(chunks), source)
 
 
 @router.get("/models")
@@ -84,9 +81,9 @@ def list_models(catalog: CatalogDep) -> ModelList:
     return model_list(catalog.list_courses())
 
 
-def _sse(chunks: Iterator[ChatCompletionChunk]) -> Iterator[str]:
+async def _sse(chunks: AsyncIterator[ChatCompletionChunk]) -> AsyncIterator[str]:
     try:
-        for chunk in chunks:
+        async for chunk in chunks:
             yield f"data: {chunk.model_dump_json()}\n\n"
     except ByoscError as exc:
         # The status line is gone: the error goes in-band, where OpenAI clients look for it.

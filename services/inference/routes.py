@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from itertools import chain
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
@@ -12,6 +11,7 @@ from fastapi.responses import StreamingResponse
 from byosc.domain import ChatRequest, ChatResponse, ScoredChunk
 from byosc.rag.chat import Delta, Done
 from services.common.disconnects import event_stream
+from services.inference import chat_calls
 from services.inference.dependencies import ChatDep
 
 router = APIRouter(tags=["chat"])
@@ -29,18 +29,15 @@ router = APIRouter(tags=["chat"])
         404: {"description": "No such course"},
     },
 )
-def chat(body: ChatRequest, rag: ChatDep) -> ChatResponse | StreamingResponse:
+async def chat(body: ChatRequest, rag: ChatDep) -> ChatResponse | StreamingResponse:
     if not body.stream:
-        return rag.answer(body)
-    events = rag.stream(body)
-    # Pull the first event before answering, so a course that does not exist gives a 404
-    # instead of a stream that breaks after its headers.
-    first = next(events)
-    return event_stream(_sse(first, events), events)
+        return await chat_calls.answer(rag, body)
+    events, source = await chat_calls.started_stream(rag, body)
+    return event_stream(_sse(events), source)
 
 
-def _sse(first: Delta | Done, rest: Iterator[Delta | Done]) -> Iterator[str]:
-    for item in chain([first], rest):
+async def _sse(events: AsyncIterator[Delta | Done]) -> AsyncIterator[str]:
+    async for item in events:
         if isinstance(item, Delta):
             yield f"event: delta\ndata: {json.dumps({'text': item.text})}\n\n"
         else:
