@@ -68,6 +68,7 @@ class SimulatedPlatform:
     keys: list[SigningKey] = field(default_factory=lambda: [SigningKey.new()])
     tool_launch_url: str = ""  # the tool's redirect URI, as registered in the platform
     jwks_delay_s: float = 0.0
+    jwks_fetches: int = 0
     placements: dict[str, Placement] = field(default_factory=dict)
     auth_requests: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
@@ -175,6 +176,7 @@ def _app(platform: SimulatedPlatform) -> FastAPI:
 
     @app.get("/jwks")
     def jwks() -> dict[str, Any]:
+        platform.jwks_fetches += 1
         time.sleep(platform.jwks_delay_s)  # a platform too slow to answer
         return {"keys": [key.jwk() for key in platform.keys]}
 
