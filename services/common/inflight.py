@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from byosc.openai_compat import error_body
 from byosc.settings import InflightSettings
 
 
@@ -119,7 +120,7 @@ class LimitedRoutes:
             else:
                 await self.limiter.acquire()
         except Overloaded:
-            await self._refuse(send)
+            await self._refuse(scope, send)
             return
         except ClientLeft:
             return
@@ -161,14 +162,14 @@ class LimitedRoutes:
         path, method = scope["path"], scope["method"]
         return any(m == method and p.fullmatch(path) for m, p in self.routes)
 
-    async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {
-                "detail": f"the service is at its limit of {self.limiter.max_running} running "
-                f"and {self.limiter.max_waiting} waiting requests; retry in "
-                f"{self.retry_after_s} s"
-            }
-        ).encode()
+    async def _refuse(self, scope: Scope, send: Send) -> None:
+        message = (
+            f"the service is at its limit of {self.limiter.max_running} running and "
+            f"{self.limiter.max_waiting} waiting requests; retry in {self.retry_after_s} s"
+        )
+        # OpenAI clients read their error shape; this API's clients read "detail".
+        answer = error_body(503, message) if scope["path"].startswith("/v1/") else {}
+        body = json.dumps({"detail": message, **answer}).encode()
         headers = [
             (b"content-type", b"application/json"),
             (b"content-length", str(len(body)).encode()),
