@@ -205,6 +205,21 @@ class RateLimitSettings(BaseModel):
     )
 
 
+class InflightSettings(BaseModel):
+    """The bound on each service's expensive requests (chat, streams, search, quizzes):
+    past `running` + `waiting`, a request is answered 503 with Retry-After at once."""
+
+    running: int = Field(
+        default=16, ge=1, description="Expensive requests a service works on at once."
+    )
+    waiting: int = Field(
+        default=64, ge=0, description="Requests queued for a running slot before 503s start."
+    )
+    retry_after_s: int = Field(
+        default=2, ge=1, description="Seconds a refused client is told to wait (Retry-After)."
+    )
+
+
 class GatewaySettings(BaseModel):
     rate_limits: RateLimitSettings = RateLimitSettings()
     max_body_bytes: int = Field(
@@ -217,6 +232,11 @@ class GatewaySettings(BaseModel):
         description="Browser origins allowed to call the API (CORS); empty: none.",
     )
     lti: LtiSettings = LtiSettings()
+    inflight: InflightSettings = Field(
+        default=InflightSettings(running=256, waiting=256),
+        description="The gateway's own bound on forwarded chats, searches and quizzes, above "
+        "the services' so that theirs (and their 503s) normally apply first.",
+    )
 
 
 class LogSettings(BaseModel):
@@ -239,21 +259,6 @@ class AuthSettings(BaseModel):
         le=60,
         description="Seconds the gateway reuses a key lookup; a revoked key is refused at most "
         "this long after its revocation. 0: look every key up.",
-    )
-
-
-class InflightSettings(BaseModel):
-    """The bound on each service's expensive requests (chat, streams, search, quizzes):
-    past `running` + `waiting`, a request is answered 503 with Retry-After at once."""
-
-    running: int = Field(
-        default=16, ge=1, description="Expensive requests a service works on at once."
-    )
-    waiting: int = Field(
-        default=64, ge=0, description="Requests queued for a running slot before 503s start."
-    )
-    retry_after_s: int = Field(
-        default=2, ge=1, description="Seconds a refused client is told to wait (Retry-After)."
     )
 
 

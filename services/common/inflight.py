@@ -21,6 +21,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from byosc.openai_compat import error_body
 from byosc.settings import InflightSettings
 
+# The routes that cost a model call or a search, on the gateway and the inference service
+# alike; the rest are cheap reads and writes.
+EXPENSIVE_ROUTES = [
+    ("POST", "/chat"),
+    ("POST", "/v1/chat/completions"),
+    ("GET", "/courses/[^/]+/search"),
+    ("POST", "/courses/[^/]+/quiz(/grade)?"),
+]
+
 
 class Overloaded(Exception):
     """Every running slot and every waiting place is taken."""
@@ -194,11 +203,15 @@ async def _disconnect(receive: Receive) -> None:
 
 
 def limit_routes(
-    app: Starlette, settings: InflightSettings, routes: Iterable[tuple[str, str]]
+    app: Starlette,
+    settings: InflightSettings,
+    routes: Iterable[tuple[str, str]] = EXPENSIVE_ROUTES,
 ) -> InflightLimiter:
-    """Puts `routes` of `app` behind a limiter from `settings`. Added before the common
-    middleware, it sits inside it: its 503s get a request ID and are counted as requests."""
+    """Puts `routes` of `app` behind a limiter from `settings` (app.state.inflight). Added
+    before the common middleware, it sits inside it: its 503s get a request ID and are
+    counted as requests."""
     limiter = InflightLimiter(settings.running, settings.waiting)
+    app.state.inflight = limiter
     app.add_middleware(
         LimitedRoutes, limiter=limiter, routes=routes, retry_after_s=settings.retry_after_s
     )

@@ -19,6 +19,7 @@ from byosc.bootstrap import open_metadata_db
 from byosc.ratelimit import MemoryRateLimiter, RateLimiter, RedisRateLimiter
 from byosc.settings import Settings
 from services.common import readiness
+from services.common.inflight import limit_routes
 from services.common.web import install_common
 from services.gateway import keys
 from services.gateway.auth import require
@@ -114,13 +115,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan(settings),
     )
     app.state.settings = settings
-    # Inside install_common's middleware: 413s get request IDs and are measured too.
+    # Inside install_common's middleware: 413s and 503s get request IDs and are measured.
+    limiter = limit_routes(app, settings.gateway.inflight)
     app.add_middleware(
         BodyLimit,
         max_body_bytes=settings.gateway.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
     install_common(app, "gateway", _ready, optional=OPTIONAL_FOR_READINESS)
+    limiter.export(app.state.metrics_registry, "gateway")
     _install_cors(app, settings.gateway.cors_origins)
     urls = _service_urls(settings)
     for route in ROUTES:

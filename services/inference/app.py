@@ -19,14 +19,6 @@ from services.inference import (
 )
 from services.inference.dependencies import lifespan
 
-# The routes that cost a model call or a search; the rest are cheap reads and writes.
-EXPENSIVE_ROUTES = [
-    ("POST", "/chat"),
-    ("POST", "/v1/chat/completions"),
-    ("GET", "/courses/[^/]+/search"),
-    ("POST", "/courses/[^/]+/quiz(/grade)?"),
-]
-
 
 class AdapterUnavailableForCourses(ByoscError):
     """Readiness: the courses whose active adapter cannot be served."""
@@ -64,7 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # would stop for every course, while the failing course still gets answers (from the
     # base model, saying so) and the others their adapters.
     optional = frozenset({"model_server", "adapters"})
-    limiter = limit_routes(app, settings.inflight, EXPENSIVE_ROUTES)
+    limiter = limit_routes(app, settings.inflight)
     install_common(app, "inference", _ready, optional=optional)
     limiter.export(app.state.metrics_registry, "inference")
     app.include_router(routes.router)

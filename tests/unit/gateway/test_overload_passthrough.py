@@ -32,3 +32,21 @@ def test_a_services_503_and_its_retry_after_reach_the_caller_unchanged(
         "detail": "the service is at its limit of 1 running and 0 waiting requests; retry in 7 s"
     }
     assert gateway.upstream.received == []
+
+
+def test_the_gateway_refuses_forwarded_chats_past_its_own_bound_and_counts_them(
+    make_gateway: MakeGateway,
+) -> None:
+    gateway = make_gateway(gateway={"inflight": {"running": 1, "waiting": 0}})
+    limiter = gateway.http.app.state.inflight  # type: ignore[attr-defined]
+    asyncio.run(limiter.acquire())  # a chat holds the gateway's one slot
+    headers = gateway.key("admin")
+
+    refused = gateway.http.post("/chat", json=CHAT, headers=headers)
+    listed = gateway.http.get("/courses", headers=headers)
+
+    assert refused.status_code == 503 and refused.headers["retry-after"] == "2"
+    assert listed.status_code == 200  # cheap routes are not bounded
+    assert gateway.upstream.received == [("/courses", 0)]
+    metrics = gateway.http.get("/metrics").text
+    assert 'byosc_overload_rejections_total{service="gateway"} 1.0' in metrics
