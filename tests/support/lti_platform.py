@@ -12,6 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
 import uvicorn
@@ -74,6 +75,7 @@ class SimulatedPlatform:
     token_requests: list[dict[str, str]] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     line_items: list[dict[str, Any]] = field(default_factory=list)
+    frames: dict[str, str] = field(default_factory=dict)  # course page -> its frame's URL
 
     def __post_init__(self) -> None:
         self.issuer = self.issuer or self.base_url
@@ -114,6 +116,16 @@ class SimulatedPlatform:
             "client_id": self.client_id,
             "lti_deployment_id": self.deployment_id,
         }
+
+    def course_page(
+        self, user: LmsUser, course: LmsCourse, message_type: str = "LtiResourceLinkRequest"
+    ) -> str:
+        """The URL of an LMS page showing the tool in a frame, as the user opens it there."""
+        params = self.login_params(user, course, message_type)
+        hint = params["lti_message_hint"]
+        tool_login = self.tool_launch_url.removesuffix("/launch") + "/login"
+        self.frames[hint] = f"{tool_login}?{urlencode(params)}"
+        return f"{self.base_url}/course/{hint}"
 
     def id_token(
         self,
@@ -192,6 +204,15 @@ def _app(platform: SimulatedPlatform) -> FastAPI:
         placement = platform.placements[params["lti_message_hint"]]
         token = platform.id_token(placement, params["nonce"])
         return HTMLResponse(_form_post(params["redirect_uri"], token, params["state"]))
+
+    @app.get("/course/{hint}")
+    def course_page(hint: str) -> HTMLResponse:
+        frame = html.escape(platform.frames[hint])
+        return HTMLResponse(
+            '<!doctype html><html lang="en"><head><title>LMS course</title></head><body>'
+            f'<h1>LMS course</h1><iframe title="BYOSC" src="{frame}" width="1100" height="800">'
+            "</iframe></body></html>"
+        )
 
     @app.post("/token")
     async def token(request: Request) -> dict[str, Any]:
