@@ -31,7 +31,11 @@ MATERIAL = Path(__file__).resolve().parents[2] / "examples" / "sample-course" / 
 LECTURE = MATERIAL / "02-cpu-scheduling.md"
 MODEL_TIMEOUT_S = 60.0
 # A refusal costs no model call and no retrieval: it must come far sooner than any answer.
-REFUSED_WITHIN_S = 1.0
+REFUSED_WITHIN_S = 2.0
+# The stand-in's long answer takes 18 s; a stream whose client left ends within a piece or
+# two, given some slack for a loaded machine.
+STOPS_WITHIN_S = 5.0
+INFLIGHT = "byosc_inflight_requests"
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +162,7 @@ def test_a_client_that_leaves_mid_stream_stops_the_model_servers_stream_at_once(
                 next(line for line in response.iter_lines() if "Round" in line)
                 assert model.open_streams == 1
             left = time.monotonic()
-            while model.abandoned == 0:
-                assert time.monotonic() - left < 2.0, "the model server still streams"
-                time.sleep(0.02)
+            while model.abandoned == 0 or _metrics(client.get("/metrics").text)[INFLIGHT]:
+                assert time.monotonic() - left < STOPS_WITHIN_S, "the model server still streams"
+                time.sleep(0.05)
             assert model.open_streams == 0 and model.completed == 0
-            limits = _metrics(client.get("/metrics").text)
-            assert limits["byosc_inflight_requests"] == 0
