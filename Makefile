@@ -93,6 +93,8 @@ bench: models
 	$(PY) bench/training.py
 	$(PY) bench/gateway.py
 	$(PY) bench/load.py
+	$(PY) bench/batching.py
+	$(PY) bench/query_batching.py
 
 # Builds every image, runs the single-node compose stack and chats through it (root, Docker
 # from Debian when missing; tens of minutes the first time). Not part of `make test`.

@@ -3,10 +3,12 @@
 A transformer encodes 16 short queries in little more time than one, so a service answering
 many searches at once spends most of its CPU on per-call overhead unless it batches. The
 first caller to arrive leads: it waits up to the window for others, encodes everyone queued
-in one call and hands each caller its vector. Callers arriving while an encode runs queue
-up, and the first of them leads the next batch as soon as the running one ends, without a
-second wait. No thread of its own: callers do the work, so a lone query is delayed by the
-window at most.
+in one call and hands each caller its vector. It stops waiting early once as many queries
+are queued as the previous batch held: under steady load the same clients come back, and
+waiting out the window for company that is not coming would leave the CPU idle. Callers
+arriving while an encode runs queue up, and the first of them leads the next batch as soon
+as the running one ends, without a second wait. No thread of its own: callers do the work,
+so a lone query is delayed by the window at most.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class QueryBatcher:
         self._queue: list[_Waiting] = []
         self._arrived = threading.Condition()
         self._leader_busy = False
+        self._expected = max_batch  # the previous batch's size: enough company to start
         self.batches = 0  # encode calls made, for checks and benchmarks
 
     def embed(self, text: str) -> list[float]:
@@ -64,12 +67,13 @@ class QueryBatcher:
         with self._arrived:
             if not first.woken.is_set():  # a fresh batch: wait for company
                 deadline = time.monotonic() + self.window_s
-                while len(self._queue) < self.max_batch:
+                while len(self._queue) < min(self._expected, self.max_batch):
                     left = deadline - time.monotonic()
                     if left <= 0:
                         break
                     self._arrived.wait(left)
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            self._expected = len(batch)
         try:
             vectors = self._encode([w.text for w in batch])
             self.batches += 1

@@ -72,6 +72,10 @@ class SentenceTransformerEmbedder:
         return self._encode(self._model.encode_query, texts)
 
     @property
+    def query_window_s(self) -> float:
+        return self._queries.window_s
+
+    @property
     def query_batches(self) -> int:
         """encode calls `embed_query` has made so far."""
         return self._queries.batches

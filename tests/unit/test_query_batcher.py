@@ -74,3 +74,13 @@ def test_an_encode_error_reaches_every_caller_of_the_batch_and_the_next_batch_wo
     assert len(errors) == 3
     failing["on"] = False
     assert batcher.embed("q") == [1.0]
+
+
+def test_once_as_many_queries_as_the_last_batch_are_back_the_next_batch_starts_at_once() -> None:
+    calls: list[list[str]] = []
+    batcher = QueryBatcher(_recording_encoder(calls), window_s=0.3)
+    ask_at_once(batcher.embed, ["a", "b", "c", "d"])  # waits out the window: no history yet
+    started = time.perf_counter()
+    ask_at_once(batcher.embed, ["e", "f", "g", "h"])
+    assert time.perf_counter() - started < 0.15
+    assert [len(call) for call in calls] == [4, 4]
