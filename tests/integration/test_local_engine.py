@@ -69,7 +69,7 @@ def test_a_generation_cancelled_while_it_waits_never_runs(engine: LocalEngine) -
     assert (engine.stats.generated_tokens, engine.stats.cancelled) == (tokens, cancelled + 1)
 
 
-def test_callers_on_many_threads_are_served_one_at_a_time(engine: LocalEngine) -> None:
+def test_callers_on_many_threads_all_get_the_same_answer(engine: LocalEngine) -> None:
     answers: list[str] = []
     callers = [
         threading.Thread(target=lambda: answers.append(engine.generate(HELLO, max_tokens=6).text))
