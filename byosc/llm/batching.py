@@ -147,7 +147,7 @@ class DecodeBatch:
 
     def drop(self, leaving: Sequence[SequenceState]) -> None:
         """Cuts the rows of `leaving` out, and the columns no remaining row reads."""
-        if not leaving:
+        if not any(row in leaving for row in self.rows):
             return
         keep = [i for i, row in enumerate(self.rows) if row not in leaving]
         self.rows = [self.rows[i] for i in keep]

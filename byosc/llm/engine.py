@@ -24,7 +24,7 @@ from byosc.errors import AlreadyExists, ByoscError, NotFound
 from byosc.llm.adapters import AdapterRejected, check_base_model, check_shapes, read_adapter
 from byosc.llm.batching import Decoding, SequenceState
 from byosc.llm.chat_template import format_chat
-from byosc.llm.engine_loop import BatchingLoop
+from byosc.llm.engine_loop import BatchingLoop, EngineStats
 from byosc.llm.generation import DEFAULT_MAX_TOKENS, Controls, Generation, GenerationStream
 from byosc.llm.stops import cut_at_stop, until_stop
 from byosc.settings import BASE_MODEL_NAME
@@ -60,16 +60,6 @@ class _Request:
         return SequenceState(
             self.model, self.prompt, self.max_new_tokens, self.decoding, self.stop, cancel, streamer
         )
-
-
-@dataclass
-class EngineStats:
-    """What the engine is doing, for a server's metrics: read from any thread, written by
-    the engine's own."""
-
-    running: int = 0
-    generated_tokens: int = 0
-    cancelled: int = 0  # generations stopped, or skipped, because their caller left
 
 
 class LocalEngine:

@@ -14,6 +14,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 import torch
@@ -34,10 +35,14 @@ class Served(Protocol):
     def ends(self, sequence: SequenceState) -> bool: ...
 
 
-class EngineStatsLike(Protocol):
-    running: int
-    generated_tokens: int
-    cancelled: int
+@dataclass
+class EngineStats:
+    """What the engine is doing, for a server's metrics: read from any thread, written by
+    the engine's own."""
+
+    running: int = 0  # sequences in the batch
+    generated_tokens: int = 0
+    cancelled: int = 0  # generations stopped, or skipped, because their caller left
 
 
 class BatchingLoop:
@@ -45,7 +50,7 @@ class BatchingLoop:
     with it; requests arriving while a batch runs join it at the next step without waiting.
     `max_batch`: sequences decoded together at most; later ones wait their turn."""
 
-    def __init__(self, stats: EngineStatsLike, window_s: float = 0.01, max_batch: int = 16) -> None:
+    def __init__(self, stats: EngineStats, window_s: float = 0.01, max_batch: int = 16) -> None:
         self.stats = stats
         self.window_s = window_s
         self.max_batch = max_batch

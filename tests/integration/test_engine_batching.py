@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import torch
 
+from byosc.errors import NotFound
 from byosc.llm.chat_template import format_chat
 from byosc.llm.engine import LocalEngine
 from byosc.llm.generation import Generation
@@ -151,3 +152,31 @@ def test_a_cancelled_request_leaves_the_batch_and_the_others_finish_unchanged(
     assert 0 < results["cut"].completion_tokens < 400
     assert engine.stats.cancelled == cancelled_before + 1
     assert [s.token_ids for s in stayers] == [e.token_ids for e in expected]
+
+
+def test_unloading_an_adapter_ends_its_running_generation_and_spares_the_others(
+    engine: LocalEngine, llm_dir: Path, tmp_path: Path
+) -> None:
+    engine.load_adapter("course-c", make_lora_adapter(llm_dir, tmp_path / "c", seed=3))
+    counting = [{"role": "user", "content": "Count from 1 to 1000, one number per line."}]
+    expected = engine.generate(JOBS[2][1], model=BASE_MODEL_NAME, max_tokens=60)
+    outcome: dict[str, Any] = {}
+
+    def run(key: str, model: str, messages: list[dict[str, str]]) -> None:
+        try:
+            outcome[key] = engine.generate(messages, model=model, max_tokens=60)
+        except NotFound as exc:
+            outcome[key] = exc
+
+    threads = [
+        threading.Thread(target=run, args=("c", "course-c", counting)),
+        threading.Thread(target=run, args=("base", BASE_MODEL_NAME, JOBS[2][1])),
+    ]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    engine.unload_adapter("course-c")
+    for thread in threads:
+        thread.join()
+    assert isinstance(outcome["c"], NotFound)
+    assert outcome["base"].token_ids == expected.token_ids
