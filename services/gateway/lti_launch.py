@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
+from byosc.lti.deep_linking import REQUEST_TYPE as DEEP_LINKING
 from byosc.lti.launch import Launch, LaunchRefused, verify_launch
 from byosc.lti.login import login_redirect
 from services.gateway.lti_pages import message_page, session_page
@@ -123,6 +124,8 @@ async def _signed_in(request: Request, tool: LtiTool, checked: Launch) -> Respon
         return await message_page(request.app, 404, "Not set up yet", NOT_SET_UP)
     if link is None:
         landing = "#lti-setup"
+    elif claim.message_type == DEEP_LINKING:
+        landing = "#lti-deep-link"
     else:
         landing = "#instructor" if checked.role == "instructor" else "#student"
     courses = [link.course_id] if link else []

@@ -14,7 +14,7 @@ from byosc.request_ids import current_request_id
 from services.gateway.webapp import headers_for
 
 # Where a launch may land in the web app: a fixed set, so a page never navigates elsewhere.
-LANDINGS = ("#student", "#instructor", "#lti-setup")
+LANDINGS = ("#student", "#instructor", "#lti-setup", "#lti-deep-link")
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -33,8 +33,16 @@ _PAGE = """<!doctype html>
 """
 
 
-async def _page(app: FastAPI, status: int, title: str, head: str, body: str) -> HTMLResponse:
+async def page(
+    app: FastAPI, status: int, title: str, head: str, body: str, form_to: str | None = None
+) -> HTMLResponse:
+    """`form_to`: an origin its forms may post to besides this one (a platform's return URL)."""
     headers = await headers_for(app)
+    if form_to is not None:
+        csp = headers["content-security-policy"]
+        headers["content-security-policy"] = csp.replace(
+            "form-action 'self'", f"form-action 'self' {form_to}"
+        )
     # The hand-over page holds a token: no cache may keep it.
     headers["cache-control"] = "no-store"
     html = _PAGE.format(title=escape(title), head=head, body=body)
@@ -52,7 +60,7 @@ async def session_page(app: FastAPI, token: str, landing: str) -> HTMLResponse:
         "    <p>Signing you in to your course…</p>\n"
         "    <noscript><p>BYOSC needs JavaScript in this page.</p></noscript>\n"
     )
-    return await _page(app, 200, "Opening BYOSC", head, body)
+    return await page(app, 200, "Opening BYOSC", head, body)
 
 
 async def message_page(app: FastAPI, status: int, title: str, reason: str) -> HTMLResponse:
@@ -64,4 +72,4 @@ async def message_page(app: FastAPI, status: int, title: str, reason: str) -> HT
             '    <p class="muted">If you ask for help, give this reference: '
             f"<code>{escape(request_id)}</code></p>\n"
         )
-    return await _page(app, status, title, "", body)
+    return await page(app, status, title, "", body)

@@ -14,14 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import jwt
 import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse
 from jwt.algorithms import RSAAlgorithm
+from starlette.concurrency import run_in_threadpool
 
 from tests.support.lti_shapes import (
+    AGS,
+    AGS_SCOPES,
     DL,
     LTI,
     CanvasShape,
@@ -73,9 +77,20 @@ class SimulatedPlatform:
     placements: dict[str, Placement] = field(default_factory=dict)
     auth_requests: list[dict[str, str]] = field(default_factory=list)
     token_requests: list[dict[str, str]] = field(default_factory=list)
+    access_tokens: list[str] = field(default_factory=list)
     scores: list[dict[str, Any]] = field(default_factory=list)
     line_items: list[dict[str, Any]] = field(default_factory=list)
     frames: dict[str, str] = field(default_factory=dict)  # course page -> its frame's URL
+    # Deep linking and grades: the responses it verified, the claims a placed link's launches
+    # carry (by link ID), and the statuses its score endpoint answers with before a 200
+    # (`score_failures`, in order) or always (`score_fail_status`).
+    tool_jwks: Any = None  # () -> the tool's JWKS; default: fetched from the tool
+    deep_link_responses: list[dict[str, Any]] = field(default_factory=list)
+    link_claims: dict[str, dict[str, Any]] = field(default_factory=dict)
+    deep_link_course: LmsCourse | None = None
+    score_failures: list[int] = field(default_factory=list)
+    score_fail_status: int | None = None
+    score_attempts: int = 0
 
     def __post_init__(self) -> None:
         self.issuer = self.issuer or self.base_url
@@ -156,11 +171,55 @@ class SimulatedPlatform:
         if placement.message_type == "LtiDeepLinkingRequest":
             claims.pop(LTI + "resource_link", None)
             claims[DL] = deep_linking_settings(self.base_url)
+            self.deep_link_course = course
+        else:
+            claims |= self.link_claims.get(placement.link_id, {})
         claims |= changes or {}
         for name in drop:
             claims.pop(name, None)
         signer = key or self.keys[-1]
         return jwt.encode(claims, signer.private, algorithm="RS256", headers={"kid": signer.kid})
+
+    def accept_deep_link(self, token: str) -> dict[str, Any]:
+        """What the platform does with a deep-linking response posted to its return URL:
+        verify it against the tool's JWKS, and place its link in the course the request came
+        from, with a line item when it asks for one (Moodle then names that line item in the
+        link's launches; Canvas gives only the container)."""
+        jwks = self.tool_jwks() if self.tool_jwks else self._fetch_tool_jwks()
+        kid = jwt.get_unverified_header(token)["kid"]
+        [jwk] = [k for k in jwks["keys"] if k["kid"] == kid]
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            RSAAlgorithm.from_jwk(json.dumps(jwk)),  # type: ignore[arg-type]
+            algorithms=["RS256"],
+            audience=self.issuer,
+            issuer=self.client_id,
+            options={"require": ["exp", "iat", "nonce"]},
+        )
+        assert claims[LTI + "deployment_id"] == self.deployment_id
+        assert claims[LTI + "message_type"] == "LtiDeepLinkingResponse"
+        self.deep_link_responses.append(claims)
+        assert self.deep_link_course is not None
+        link_id = f"link-{self.deep_link_course.id}"
+        item = claims["https://purl.imsglobal.org/spec/lti-dl/claim/content_items"][0]
+        ags: dict[str, Any] = {"scope": AGS_SCOPES, "lineitems": f"{self.base_url}/lineitems"}
+        if "lineItem" in item:
+            line_item = item["lineItem"] | {"resourceLinkId": link_id}
+            line_item["id"] = f"{self.base_url}/lineitems/{len(self.line_items) + 1}"
+            self.line_items.append(line_item)
+            if self.shape.product == "moodle":
+                ags["lineitem"] = line_item["id"]
+        self.link_claims[link_id] = {
+            LTI + "resource_link": {"id": link_id, "title": item["title"]},
+            LTI + "custom": item.get("custom", {}),
+            AGS: ags,
+        }
+        return claims
+
+    def _fetch_tool_jwks(self) -> dict[str, Any]:
+        tool = self.tool_launch_url.removesuffix("/launch")
+        jwks: dict[str, Any] = httpx.get(f"{tool}/jwks", timeout=10).json()
+        return jwks
 
     def rotate_key(self) -> SigningKey:
         """A new signing key; the JWKS lists only the new one, as after a platform's rotation."""
@@ -218,24 +277,45 @@ def _app(platform: SimulatedPlatform) -> FastAPI:
     async def token(request: Request) -> dict[str, Any]:
         form = {k: str(v) for k, v in (await request.form()).items()}
         platform.token_requests.append(form)
+        platform.access_tokens.append(secrets.token_urlsafe(16))
         return {
-            "access_token": secrets.token_urlsafe(16),
+            "access_token": platform.access_tokens[-1],
             "token_type": "Bearer",
             "expires_in": 3600,
             "scope": form.get("scope", ""),
         }
 
+    @app.post("/deep_linking_response")
+    async def deep_linking_response(request: Request) -> HTMLResponse:
+        form = await request.form()
+        claims = await run_in_threadpool(platform.accept_deep_link, str(form["JWT"]))
+        return HTMLResponse(f"<p>Placed: {html.escape(str(claims.get('nonce')))}</p>")
+
     @app.api_route("/lineitems", methods=["GET", "POST"])
     async def line_items(request: Request) -> Any:
         if request.method == "GET":
-            return platform.line_items
+            wanted = request.query_params
+            return [
+                item
+                for item in platform.line_items
+                if all(
+                    item.get(key) == wanted[param]
+                    for key, param in (("resourceLinkId", "resource_link_id"), ("tag", "tag"))
+                    if param in wanted
+                )
+            ]
         item = await request.json()
         item["id"] = f"{platform.base_url}/lineitems/{len(platform.line_items) + 1}"
         platform.line_items.append(item)
         return JSONResponse(item, status_code=201)
 
     @app.post("/lineitems/{item}/scores")
-    async def score(item: str, request: Request) -> dict[str, Any]:
+    async def score(item: str, request: Request) -> Any:
+        platform.score_attempts += 1
+        failing = platform.score_failures.pop(0) if platform.score_failures else None
+        failing = failing or platform.score_fail_status
+        if failing:
+            return JSONResponse({"error": "the gradebook is unavailable"}, status_code=failing)
         platform.scores.append(
             {
                 "line_item": item,

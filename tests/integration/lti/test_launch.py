@@ -148,7 +148,7 @@ def test_a_deep_linking_request_carries_its_settings_into_the_session(
     instructor = canvas.user("teacher-1", "Ada Lovelace", "instructor")
     page = launch(tool.http, canvas, instructor, CS140, "LtiDeepLinkingRequest")
     assert page.status == 200, page.text
-    assert page.landing == "#instructor"
+    assert page.landing == "#lti-deep-link"
     lti = me(tool, page.token)["lti"]
     assert isinstance(lti, dict)
     assert lti["message_type"] == "LtiDeepLinkingRequest"

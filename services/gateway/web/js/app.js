@@ -3,6 +3,7 @@
 import { api, session, whenSignedOut } from "./api.js";
 import { clear } from "./dom.js";
 import { showInstructor } from "./instructor.js";
+import { showLtiDeepLink } from "./lti_deep_link.js";
 import { showLtiSetup } from "./lti_setup.js";
 import { showStudent } from "./student.js";
 
@@ -42,7 +43,12 @@ function route() {
   if (!me) return;
   if (location.hash === "#lti-setup" && me.lti) {
     // Set up: the new session token is in place; sign in again with it, as an instructor.
-    showLtiSetup(clear($("view")), () => { me = null; location.hash = "#instructor"; start(); });
+    const next = me.lti.message_type === "LtiDeepLinkingRequest" ? "#lti-deep-link" : "#instructor";
+    showLtiSetup(clear($("view")), () => { me = null; location.hash = next; start(); });
+    return;
+  }
+  if (location.hash === "#lti-deep-link" && me.lti?.deep_linking && me.role === "instructor") {
+    showLtiDeepLink(clear($("view")), me);
     return;
   }
   const manages = me.role === "admin" || me.role === "instructor";

@@ -3,7 +3,7 @@
 // No cookie and nothing secret in a URL: browsers block third-party cookies in an LMS's frame.
 
 const TOKEN = "byosc.token";
-const LANDINGS = new Set(["#student", "#instructor", "#lti-setup"]);
+const LANDINGS = new Set(["#student", "#instructor", "#lti-setup", "#lti-deep-link"]);
 
 const tokenMeta = document.querySelector('meta[name="byosc-session"]');
 const landingMeta = document.querySelector('meta[name="byosc-landing"]');
