@@ -41,6 +41,23 @@ class LtiSettings(BaseModel):
         default=60.0, ge=0, le=300, description="Clock skew allowed on iat and exp."
     )
 
+    score_attempts: int = Field(
+        default=8, ge=1, le=50, description="Tries at posting a grade before it is failed."
+    )
+    score_backoff_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Wait before the second try at posting a grade; doubled for each next "
+        "one, at most an hour.",
+    )
+    score_poll_s: float = Field(
+        default=2.0, gt=0, le=300, description="How often the grade sender looks for work."
+    )
+    score_timeout_s: float = Field(
+        default=10.0, gt=0, le=120, description="Timeout of each call to a grade service."
+    )
+
     @field_validator("public_url")
     @classmethod
     def _no_trailing_slash(cls, url: str | None) -> str | None:

@@ -61,3 +61,34 @@ lti_tool_keys = sa.Table(
     sa.Column("created_at", UtcDateTime(), nullable=False),
     sa.Column("retired_at", UtcDateTime(), nullable=True),
 )
+
+# Scores waiting for, or done with, the platform's gradebook (AGS): one row per quiz, the
+# latest grade. The row holds what posting needs (the launch's AGS claim and resource link)
+# so the sender never asks the student's session again.
+lti_score_outbox = sa.Table(
+    "lti_score_outbox",
+    metadata,
+    sa.Column("quiz_id", sa.String(64), primary_key=True),
+    sa.Column(
+        "course_id",
+        sa.String(64),
+        sa.ForeignKey("courses.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("platform_id", sa.String(32), nullable=False),
+    sa.Column("user_sub", sa.String(255), nullable=False),
+    sa.Column("user_name", sa.String(200), nullable=True),
+    sa.Column("resource_link_id", sa.String(255), nullable=True),
+    sa.Column("ags", sa.JSON, nullable=False),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("score_given", sa.Float, nullable=False),
+    sa.Column("score_maximum", sa.Float, nullable=False),
+    sa.Column("line_item_url", sa.String(1000), nullable=True),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("next_attempt_at", UtcDateTime(), nullable=False, index=True),
+    sa.Column("created_at", UtcDateTime(), nullable=False),
+    sa.Column("updated_at", UtcDateTime(), nullable=False),
+)

@@ -26,6 +26,7 @@ from services.gateway.auth import require
 from services.gateway.body_limit import BodyLimit
 from services.gateway.limits import FailOpen, rate_limit
 from services.gateway.lti_routes import install_lti
+from services.gateway.lti_score_sender import score_sender
 from services.gateway.openai_errors import OpenAIErrorsRoute
 from services.gateway.openapi import install_openapi
 from services.gateway.proxy import forward, forward_list
@@ -62,7 +63,8 @@ def _lifespan(settings: Settings):
         try:
             async with httpx.AsyncClient(timeout=timeout) as client:
                 app.state.http = client
-                yield
+                async with score_sender(app):
+                    yield
         finally:
             if isinstance(limiter, RedisRateLimiter):
                 limiter.close()

@@ -3,9 +3,10 @@ frame-ancestor origins, built on first use from the app's database and settings.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
@@ -14,6 +15,7 @@ from byosc.lti.contexts import SqlContextLinks
 from byosc.lti.models import LtiClaim
 from byosc.lti.platform_keys import PlatformKeys
 from byosc.lti.platforms import SqlPlatformStore
+from byosc.lti.score_outbox import SqlScoreOutbox
 from byosc.lti.sessions import SessionVerifier, issue_session
 from byosc.lti.settings import LtiSettings
 from byosc.lti.states import SqlLaunchStates
@@ -59,6 +61,9 @@ class LtiTool:
     platform_keys: PlatformKeys
     sessions: SessionVerifier
     frame_ancestors: FrameAncestors
+    scores: SqlScoreOutbox
+    # Set when a score is recorded: the sender posts it now rather than at its next poll.
+    score_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     def public_url(self, request: Request) -> str:
         return self.settings.public_url or str(request.base_url).rstrip("/")
@@ -97,6 +102,7 @@ def lti_tool(app: FastAPI) -> LtiTool:
             ),
             sessions=SessionVerifier(keyring, settings.leeway_s),
             frame_ancestors=FrameAncestors(platforms),
+            scores=SqlScoreOutbox(engine),
         )
     return tool
 

@@ -64,7 +64,9 @@ class Tool:
 @pytest.fixture
 def tool(tmp_path: Path, moodle: SimulatedPlatform, canvas: SimulatedPlatform) -> Iterator[Tool]:
     """The gateway with both platforms registered through the API."""
-    lti = {"jwks_refetch_s": 0, "jwks_timeout_s": 1.0}
+    # Grades: retries a few milliseconds apart, so a platform failing twice is seen through.
+    grades = {"score_backoff_s": 0.05, "score_poll_s": 0.05, "score_attempts": 4}
+    lti = {"jwks_refetch_s": 0, "jwks_timeout_s": 1.0, **grades}
     app = create_app(Settings(data_dir=tmp_path / "gateway", gateway={"lti": lti}))
     with TestClient(app) as http:
         upstream = EchoService()
