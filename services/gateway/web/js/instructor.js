@@ -4,6 +4,7 @@
 import { api } from "./api.js";
 import { clear, el, field } from "./dom.js";
 import { showGaps, showKeys } from "./gaps.js";
+import { showLtiScores } from "./lti_scores.js";
 import { showMaterial, showSearch } from "./material.js";
 import { showTraining } from "./training.js";
 
@@ -13,6 +14,7 @@ const TABS = [
   ["training", "Datasets and training", showTraining],
   ["gaps", "What students miss", showGaps],
   ["keys", "Keys", showKeys],
+  ["lms-grades", "LMS grades", showLtiScores],
 ];
 
 export async function showInstructor(root, me) {

@@ -4,9 +4,10 @@ import { api } from "./api.js";
 import { citationList } from "./citations.js";
 import { clear, el, field } from "./dom.js";
 
-export function showQuiz(area, courseId, viewer) {
-  const topic = el("input", { type: "text", name: "topic", maxlength: 200 });
-  const count = el("input", { type: "number", name: "n", min: 1, max: 20, value: 3 });
+// placed: the LMS placement's {topic, n, gradebook}, or null outside one.
+export function showQuiz(area, courseId, viewer, placed = null) {
+  const topic = el("input", { type: "text", name: "topic", maxlength: 200, value: placed?.topic || null });
+  const count = el("input", { type: "number", name: "n", min: 1, max: 20, value: Number(placed?.n) || 3 });
   const status = el("p", { role: "status" });
   const questions = el("div", { className: "quiz" });
   const form = el("form", { className: "quiz-setup" },
@@ -23,14 +24,14 @@ export function showQuiz(area, courseId, viewer) {
         json: { topic: topic.value.trim() || null, n: Number(count.value) },
       });
       status.textContent = quiz.note ?? `${quiz.questions.length} questions.`;
-      questions.append(quizForm(courseId, quiz, viewer));
+      questions.append(quizForm(courseId, quiz, viewer, placed?.gradebook));
     } catch (error) {
       status.textContent = `No quiz: ${error.message}`;
     }
   });
 }
 
-function quizForm(courseId, quiz, viewer) {
+function quizForm(courseId, quiz, viewer, gradebook) {
   const form = el("form", { className: "quiz-form" });
   quiz.questions.forEach((q, i) => {
     const legend = el("legend", {}, `${i + 1}. ${q.question}`);
@@ -61,6 +62,7 @@ function quizForm(courseId, quiz, viewer) {
         json: { quiz_id: quiz.quiz_id, answers },
       });
       status.textContent = `Score: ${graded.score} of ${graded.max_score}.`;
+      if (gradebook) sendToGradebook(quiz.quiz_id, status);
       for (const result of graded.results) {
         const box = form.querySelector(`fieldset[data-id="${CSS.escape(result.question_id)}"]`);
         box.querySelector(".grade")?.remove();
@@ -74,4 +76,16 @@ function quizForm(courseId, quiz, viewer) {
     }
   });
   return form;
+}
+
+// After the grade is shown: the gateway sends it to the LMS in the background.
+async function sendToGradebook(quizId, status) {
+  const note = el("span", {}, " Sending it to the LMS gradebook…");
+  status.append(note);
+  try {
+    await api("/lti/scores", { method: "POST", json: { quiz_id: quizId } });
+    note.textContent = " It goes to the LMS gradebook.";
+  } catch (error) {
+    note.textContent = ` Not sent to the LMS gradebook: ${error.message}`;
+  }
 }

@@ -33,7 +33,9 @@ export async function showStudent(root, me) {
     return;
   }
   for (const course of courses) picker.append(el("option", { value: course.id }, `${course.name} (${course.id})`));
-  let mode = "ask";
+  // A quiz placed in the LMS (deep linking) opens in quiz mode with its topic and size.
+  const placed = me.lti?.custom?.placement === "quiz" ? { ...me.lti.custom, gradebook: Boolean(me.lti.ags) } : null;
+  let mode = placed ? "quiz" : "ask";
   const render = () => {
     clear(modes,
       ["ask", "quiz"].map((m) =>
@@ -42,7 +44,7 @@ export async function showStudent(root, me) {
     );
     viewer.close();
     if (mode === "ask") showChat(clear(area), picker.value, viewer);
-    else showQuiz(clear(area), picker.value, viewer);
+    else showQuiz(clear(area), picker.value, viewer, placed);
   };
   picker.addEventListener("change", render);
   render();
