@@ -69,7 +69,10 @@ def _deep_link(
     "/lti/deep-link",
     summary="Sign the deep-linking response for what the instructor placed",
     dependencies=[Depends(require("manage")), Depends(rate_limit("manage"))],
-    responses={403: {"model": ErrorMessage, "description": "Not an instructor's deep link."}},
+    responses={
+        403: {"model": ErrorMessage, "description": "Not an instructor's deep link."},
+        409: {"model": ErrorMessage, "description": "The LMS gave no usable return URL."},
+    },
 )
 async def deep_link(choice: PlacementChoice, request: Request) -> DeepLinkAnswer:
     tool = lti_tool(request.app)
