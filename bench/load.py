@@ -5,8 +5,10 @@ Each user has its own client key and loops over what a course sees: a streamed c
 them a follow-up to the previous answer), a plain chat, a search, a quiz made and graded,
 with a short think time. Every step is bounded in time and in requests. Per step and route:
 requests/s, p50/p99 time to first byte (for streams: to the first answer token) and to the
-last byte, errors, 429 and 503 counts; per process: the share of one core it used. The run
-names the step where throughput stops growing and the busiest process there.
+last byte of the answers given by the model, and the counts of degraded answers (the
+model server past the chat's timeout: cited passages only), 429s, 503s and errors; per
+process: the share of one core it used. The run names the step where throughput of
+model-given answers stops growing and the busiest process there.
 
 Run: .venv/bin/python bench/load.py [--users 1,4,16,64] [--step-s 40]
 (writes bench/results/load.json and load.svg)
@@ -17,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
+import json
 import os
 import random
 import statistics
@@ -53,6 +56,7 @@ class Sample:
     status: int
     first_s: float
     last_s: float
+    degraded: bool = False
 
 
 @dataclass
@@ -67,12 +71,26 @@ async def chat(client: httpx.AsyncClient, messages: list[dict[str, str]], stream
     route = "chat_stream" if stream else "chat"
     started = time.perf_counter()
     first = None
+    lines = []
     async with client.stream("POST", "/chat", json=body) as response:
         async for line in response.aiter_lines():
             if first is None and (not stream or line.startswith("event: delta")):
                 first = time.perf_counter() - started
+            lines.append(line)
     last = time.perf_counter() - started
-    return Sample(route, response.status_code, first if first is not None else last, last)
+    sample = Sample(route, response.status_code, first if first is not None else last, last)
+    sample.degraded = response.status_code == 200 and _degraded(lines, stream)
+    return sample
+
+
+def _degraded(lines: list[str], stream: bool) -> bool:
+    """Whether the answer came without the model (down, or past the chat's model timeout)."""
+    if stream:
+        done = [n for n, line in enumerate(lines) if line == "event: done"]
+        text = lines[done[-1] + 1].removeprefix("data: ") if done else "{}"
+    else:
+        text = "\n".join(lines)
+    return bool(json.loads(text or "{}").get("degraded"))
 
 
 async def timed_get(client: httpx.AsyncClient, route: str, path: str, **kw: Any) -> Sample:
@@ -172,7 +190,7 @@ def summarise(step: Step, wall: float, cpu: dict[str, float]) -> dict[str, Any]:
     routes: dict[str, Any] = {}
     for route in sorted({s.route for s in step.samples}):
         taken = [s for s in step.samples if s.route == route]
-        ok = [s for s in taken if s.status < 400]
+        ok = [s for s in taken if s.status < 400 and not s.degraded]
         routes[route] = {
             "requests": len(taken),
             "ok_per_s": round(len(ok) / wall, 2),
@@ -180,6 +198,7 @@ def summarise(step: Step, wall: float, cpu: dict[str, float]) -> dict[str, Any]:
             "first_p99_ms": percentile([s.first_s for s in ok], 99),
             "last_p50_ms": percentile([s.last_s for s in ok], 50),
             "last_p99_ms": percentile([s.last_s for s in ok], 99),
+            "degraded": sum(s.degraded for s in taken),
             "status_429": sum(s.status == 429 for s in taken),
             "status_503": sum(s.status == 503 for s in taken),
             "other_errors": sum(s.status >= 400 and s.status not in (429, 503) for s in taken),
