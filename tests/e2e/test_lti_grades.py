@@ -16,7 +16,7 @@ import pytest
 
 from services.stack import Stack
 from tests.e2e.test_lti import bearer
-from tests.support.browser import DESKTOP
+from tests.e2e.test_web_lti import open_in_lms
 from tests.support.lti_browser import launch
 from tests.support.lti_platform import SimulatedPlatform
 from tests.support.lti_shapes import CanvasShape, LmsCourse, MoodleShape
@@ -30,6 +30,7 @@ The translation lookaside buffer is a cache of recent page table entries in the 
 A page fault is an exception raised when a process touches a page that is not in memory.
 """
 DEEP_LINK = "LtiDeepLinkingRequest"
+CONTENT_ITEMS = "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
 
 
 def eventually(check: Callable[[], Any], timeout_s: float = 60.0) -> Any:
@@ -141,28 +142,44 @@ def test_a_deep_linked_quiz_taken_by_a_learner_lands_in_the_lms_gradebook(
     assert refused.status_code == 403
 
 
-def test_the_deep_linking_view_in_the_lms_frame_hands_the_placement_to_the_platform(
+def test_in_the_lms_frame_a_placed_quiz_is_taken_and_its_grade_shown_to_the_instructor(
     browser: Any, platforms: dict[str, SimulatedPlatform], lms_browser: httpx.Client
 ) -> None:
     moodle = platforms["moodle"]
     course = LmsCourse("53", "GR-W 1", "Framed placement")
-    set_up_course(lms_browser, moodle, course)
+    course_id = set_up_course(lms_browser, moodle, course)
     teacher = moodle.user("t-grades", "Ada Lovelace", "instructor")
-    context = browser.new_context(viewport=DESKTOP)
+    context, frame = open_in_lms(browser, moodle.course_page(teacher, course, DEEP_LINK))
     try:
-        page = context.new_page()
-        page.goto(moodle.course_page(teacher, course, DEEP_LINK))
-        frame = page.frame_locator('iframe[title="BYOSC"]')
         frame.get_by_role("heading", name="Add BYOSC to Framed placement").wait_for()
         frame.get_by_label("A practice quiz, graded into the LMS gradebook").check()
-        frame.get_by_label("Topic").fill("page faults")
-        frame.get_by_label("Questions").fill("3")
+        frame.get_by_label("Topic").fill("page fault")
+        frame.get_by_label("Questions").fill("2")
         frame.get_by_role("button", name="Place in the LMS course").click()
         frame.get_by_text("Placed:").wait_for()
     finally:
         context.close()
-    [item] = moodle.deep_link_responses[-1][
-        "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
-    ]
-    assert item["custom"] == {"placement": "quiz", "topic": "page faults", "n": "3"}
-    assert item["lineItem"]["scoreMaximum"] == 3
+    [item] = moodle.deep_link_responses[-1][CONTENT_ITEMS]
+    assert item["custom"] == {"placement": "quiz", "topic": "page fault", "n": "2"}
+    assert item["lineItem"]["scoreMaximum"] == 2
+
+    learner = moodle.user("s-framed", "Grace Hopper", "learner")
+    context, frame = open_in_lms(browser, moodle.course_page(learner, course))
+    try:
+        assert frame.get_by_label("Topic").input_value() == "page fault"
+        assert frame.get_by_label("Questions").input_value() == "2"
+        frame.get_by_role("button", name="Make a quiz").click()
+        frame.get_by_role("button", name="Grade my answers").click()
+        frame.get_by_text("It goes to the LMS gradebook.").wait_for()
+    finally:
+        context.close()
+    eventually(lambda: [s for s in moodle.scores if s["body"]["userId"] == learner.sub])
+
+    context, frame = open_in_lms(browser, moodle.course_page(teacher, course))
+    try:
+        frame.get_by_role("button", name=f"Framed placement ({course_id})").click()
+        frame.get_by_role("tab", name="LMS grades").click()
+        row = frame.locator("table.lti-scores tbody tr").filter(has_text="Grace Hopper")
+        row.filter(has_text="Sent").wait_for()
+    finally:
+        context.close()
