@@ -71,6 +71,13 @@ async def _call(what: str, send: Any) -> httpx.Response:
     return answer
 
 
+def _json(answer: httpx.Response, what: str) -> Any:
+    try:
+        return answer.json()
+    except ValueError as exc:
+        raise GradeError(f"{what}: the platform's answer is not JSON", transient=False) from exc
+
+
 class AgsClient:
     """Posts scores for one gateway; access tokens are kept until shortly before they expire."""
 
@@ -93,11 +100,11 @@ class AgsClient:
             "scope": " ".join(SCOPES),
         }
         answer = await _call("token", self.http.post(platform.token_url, data=form))
+        body = _json(answer, "token")
         try:
-            body = answer.json()
             token = str(body["access_token"])
             expires_in = float(body.get("expires_in", 3600))
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise GradeError("token: the platform's answer holds no access_token", False) from exc
         self._tokens[platform.id] = (token, time.monotonic() + max(expires_in - 60, 0))
         return token
@@ -120,7 +127,8 @@ class AgsClient:
             "line items",
             self.http.get(container, params=params, headers=auth | {"accept": LINE_ITEMS_TYPE}),
         )
-        for item in found.json() if isinstance(found.json(), list) else []:
+        listed = _json(found, "line items")
+        for item in listed if isinstance(listed, list) else []:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
                 return str(item["id"])
         new = {
@@ -131,7 +139,8 @@ class AgsClient:
         }
         headers = auth | {"content-type": LINE_ITEM_TYPE}
         made = await _call("new line item", self.http.post(container, json=new, headers=headers))
-        item_id = made.json().get("id") if isinstance(made.json(), dict) else None
+        created = _json(made, "new line item")
+        item_id = created.get("id") if isinstance(created, dict) else None
         if not isinstance(item_id, str):
             raise GradeError("new line item: the platform's answer holds no id", False)
         return item_id

@@ -31,13 +31,19 @@ async def send_one(tool: LtiTool, client: AgsClient, entry: OutboxEntry) -> None
     attempts = entry.attempts + 1
     line_item = entry.line_item_url
     try:
-        platform = await run_in_threadpool(tool.platforms.get, entry.platform_id)
-        if platform is None:
-            raise GradeError("the platform's registration was removed", transient=False)
-        key = await run_in_threadpool(tool.keyring.signing_key)
-        token = await client.access_token(platform, key)
-        line_item = await client.line_item(entry, token)
-        await client.post_score(entry, line_item, token)
+        try:
+            platform = await run_in_threadpool(tool.platforms.get, entry.platform_id)
+            if platform is None:
+                raise GradeError("the platform's registration was removed", transient=False)
+            key = await run_in_threadpool(tool.keyring.signing_key)
+            token = await client.access_token(platform, key)
+            line_item = await client.line_item(entry, token)
+            await client.post_score(entry, line_item, token)
+        except GradeError:
+            raise
+        except Exception as exc:  # unforeseen: tried again, and ends failed, never stuck
+            log.exception("lti score %s: unexpected error", entry.quiz_id)
+            raise GradeError(f"unexpected error: {type(exc).__name__}", transient=True) from exc
     except GradeError as error:
         client.forget(entry.platform_id)
         if error.transient and attempts < tool.settings.score_attempts:

@@ -12,6 +12,7 @@ from typing import Any
 
 import jwt
 import pytest
+import sqlalchemy as sa
 from jwt.algorithms import RSAAlgorithm
 
 from byosc.domain import Citation
@@ -170,3 +171,43 @@ def test_only_a_graded_quiz_of_the_sessions_own_course_is_sent(
         == 403
     )
     assert outbox(tool, "elsewhere") == {}
+
+
+def test_a_refused_score_fails_at_once_with_the_platforms_reason(
+    tool: Tool, moodle: SimulatedPlatform
+) -> None:
+    student = place_quiz_and_launch_learner(tool, moodle, "grades-refused", "s-refused")
+    moodle.score_failures = [400]
+    quiz_id = graded_quiz(tool, "grades-refused", 2.0, 4)
+    tool.http.post("/lti/scores", json={"quiz_id": quiz_id}, headers=bearer(student))
+    eventually(lambda: outbox(tool, "grades-refused")[quiz_id]["state"] == "failed")
+    entry = outbox(tool, "grades-refused")[quiz_id]
+    assert entry["attempts"] == 1 and "HTTP 400" in entry["last_error"]
+
+
+def test_without_a_line_item_in_the_context_the_tool_makes_one_for_the_placement(
+    tool: Tool, canvas: SimulatedPlatform
+) -> None:
+    student = place_quiz_and_launch_learner(tool, canvas, "grades-new-item", "s-new-item")
+    canvas.line_items.clear()  # a platform that made no column from the deep link
+    quiz_id = graded_quiz(tool, "grades-new-item", 4.0, 4)
+    tool.http.post("/lti/scores", json={"quiz_id": quiz_id}, headers=bearer(student))
+    eventually(lambda: outbox(tool, "grades-new-item")[quiz_id]["state"] == "sent")
+    [made] = canvas.line_items
+    assert (made["tag"], made["resourceLinkId"], made["scoreMaximum"]) == (
+        "byosc-quiz",
+        "link-2",
+        4,
+    )
+    assert made["label"] == "Practice quiz: paging"
+    assert outbox(tool, "grades-new-item")[quiz_id]["line_item_url"] == made["id"]
+
+
+def test_a_quiz_not_graded_yet_is_not_sent(tool: Tool, moodle: SimulatedPlatform) -> None:
+    student = place_quiz_and_launch_learner(tool, moodle, "grades-ungraded", "s-ungraded")
+    quiz_id = graded_quiz(tool, "grades-ungraded", 1.0, 4)
+    engine = tool.http.app.state.db  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE quizzes SET score = NULL, max_score = NULL"))
+    answer = tool.http.post("/lti/scores", json={"quiz_id": quiz_id}, headers=bearer(student))
+    assert answer.status_code == 409 and "not graded" in answer.text
