@@ -297,7 +297,17 @@ class Settings(BaseSettings):
     chunking: ChunkSettings = ChunkSettings()
     rag: RagSettings = RagSettings()
     services: ServiceUrls = ServiceUrls()
-    inflight: InflightSettings = InflightSettings()
+    inflight: InflightSettings = Field(
+        default_factory=InflightSettings,
+        description="The inference service's bound on chats (model calls). The embedded "
+        "profile's default is 4 running and 8 waiting, measured on 2 CPU cores with the "
+        "bundled model (bench/load.py): past about 4 chats at once each one slows the rest, "
+        "and queued chats outlive their clients. Others: 16 and 64, for a GPU model server.",
+    )
+    retrieval_inflight: InflightSettings = Field(
+        default_factory=lambda: InflightSettings(running=8, waiting=64),
+        description="The inference service's bound on searches and quizzes (no model call).",
+    )
     sources: SourceSettings = SourceSettings()
     transcribe: TranscribeSettings = TranscribeSettings()
     limits: ExtractLimits = ExtractLimits()
@@ -305,6 +315,12 @@ class Settings(BaseSettings):
     auth: AuthSettings = AuthSettings()
     gateway: GatewaySettings = GatewaySettings()
     logs: LogSettings = LogSettings()
+
+    @model_validator(mode="after")
+    def _embedded_chat_bound(self) -> Settings:
+        if self.profile == "embedded" and "inflight" not in self.model_fields_set:
+            self.inflight = InflightSettings(running=4, waiting=8)
+        return self
 
     @model_validator(mode="after")
     def _production_needs_servers(self) -> Settings:

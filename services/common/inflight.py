@@ -21,14 +21,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from byosc.openai_compat import error_body
 from byosc.settings import InflightSettings
 
-# The routes that cost a model call or a search, on the gateway and the inference service
-# alike; the rest are cheap reads and writes.
-EXPENSIVE_ROUTES = [
-    ("POST", "/chat"),
-    ("POST", "/v1/chat/completions"),
-    ("GET", "/courses/[^/]+/search"),
-    ("POST", "/courses/[^/]+/quiz(/grade)?"),
-]
+# The routes that cost a model call, and those that cost a search (quizzes are made from
+# searches, without the model); the rest are cheap reads and writes. The inference service
+# bounds the two apart, so that searches are not queued behind slow generations; the
+# gateway bounds them together.
+MODEL_ROUTES = [("POST", "/chat"), ("POST", "/v1/chat/completions")]
+RETRIEVAL_ROUTES = [("GET", "/courses/[^/]+/search"), ("POST", "/courses/[^/]+/quiz(/grade)?")]
+EXPENSIVE_ROUTES = MODEL_ROUTES + RETRIEVAL_ROUTES
 
 
 class Overloaded(Exception):
@@ -80,11 +79,12 @@ class InflightLimiter:
         self.running -= 1
         self._slots.release()
 
-    def export(self, registry: CollectorRegistry, service: str) -> None:
-        """In-flight, queued and refused counts into the service's /metrics."""
+    def export(self, registry: CollectorRegistry, service: str, prefix: str = "byosc") -> None:
+        """In-flight, queued and refused counts into the service's /metrics, under names
+        starting with `prefix` (one per limiter of a service)."""
         gauges = {
-            "byosc_inflight_requests": ("Expensive requests running now", lambda: self.running),
-            "byosc_queued_requests": (
+            f"{prefix}_inflight_requests": ("Expensive requests running now", lambda: self.running),
+            f"{prefix}_queued_requests": (
                 "Expensive requests waiting for a running slot",
                 lambda: self.waiting,
             ),
@@ -94,7 +94,7 @@ class InflightLimiter:
                 read
             )
         refused = Counter(
-            "byosc_overload_rejections",
+            f"{prefix}_overload_rejections",
             "Requests answered 503 because every slot and queue place was taken",
             ["service"],
             registry=registry,
@@ -211,7 +211,7 @@ def limit_routes(
     before the common middleware, it sits inside it: its 503s get a request ID and are
     counted as requests."""
     limiter = InflightLimiter(settings.running, settings.waiting)
-    app.state.inflight = limiter
+    app.state.inflight = getattr(app.state, "inflight", limiter)
     app.add_middleware(
         LimitedRoutes, limiter=limiter, routes=routes, retry_after_s=settings.retry_after_s
     )

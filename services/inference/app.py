@@ -8,7 +8,7 @@ from byosc.errors import ByoscError
 from byosc.settings import Settings
 from byosc.training.serving import AdapterServing
 from services.common import readiness
-from services.common.inflight import limit_routes
+from services.common.inflight import MODEL_ROUTES, RETRIEVAL_ROUTES, limit_routes
 from services.common.web import install_common
 from services.inference import (
     feedback_routes,
@@ -56,9 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # would stop for every course, while the failing course still gets answers (from the
     # base model, saying so) and the others their adapters.
     optional = frozenset({"model_server", "adapters"})
-    limiter = limit_routes(app, settings.inflight)
+    limiter = limit_routes(app, settings.inflight, MODEL_ROUTES)
+    searches = limit_routes(app, settings.retrieval_inflight, RETRIEVAL_ROUTES)
     install_common(app, "inference", _ready, optional=optional)
     limiter.export(app.state.metrics_registry, "inference")
+    searches.export(app.state.metrics_registry, "inference", prefix="byosc_retrieval")
     app.include_router(routes.router)
     app.include_router(index_routes.router)
     app.include_router(quiz_routes.router)

@@ -124,6 +124,20 @@ async def test_chats_past_the_slots_and_the_queue_get_503_at_once_and_the_rest_c
 
 
 @pytest.mark.anyio
+async def test_searches_are_answered_while_chats_fill_their_own_bound(settings: Settings) -> None:
+    with slow_model(piece_s=0.1) as model:
+        async with _client(_app(settings, model.url, running=1, waiting=0)) as client:
+            chats = [asyncio.create_task(_timed_chat(client, stream=False)) for _ in range(3)]
+            await asyncio.sleep(0.5)
+            search = await client.get("/courses/os/search", params={"q": "round robin"})
+            during = _metrics((await client.get("/metrics")).text)
+            answered = await asyncio.gather(*chats)
+    assert search.status_code == 200 and search.json()
+    assert sorted(r.status_code for r, _ in answered) == [200, 503, 503]
+    assert during["byosc_retrieval_overload_rejections_total"] == 0
+
+
+@pytest.mark.anyio
 async def test_concurrent_streams_proceed_together_on_a_thread_pool_of_one(
     settings: Settings,
 ) -> None:

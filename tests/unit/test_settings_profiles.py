@@ -101,3 +101,13 @@ def test_single_node_counts_tokens_with_the_bundled_tokenizer_when_it_serves_tha
 
     settings = Settings(profile="single-node", database=POSTGRES, llm={"model": model})
     assert open_token_counter(settings).exact is exact
+
+
+def test_the_embedded_profile_bounds_chats_for_a_cpu_and_an_explicit_bound_wins() -> None:
+    embedded = Settings(auth={"enabled": False})  # type: ignore[arg-type]
+    assert (embedded.inflight.running, embedded.inflight.waiting) == (4, 8)
+    assert embedded.retrieval_inflight.running == 8
+    chosen = Settings(inflight={"running": 2, "waiting": 3})  # type: ignore[arg-type]
+    assert (chosen.inflight.running, chosen.inflight.waiting) == (2, 3)
+    server = Settings(profile="single-node", database=POSTGRES)
+    assert (server.inflight.running, server.inflight.waiting) == (16, 64)
