@@ -186,6 +186,12 @@ class SqlJobStore(ItemUpdates):
     def close(self) -> None:
         self.engine.dispose()
 
+    def active_ids(self, kind: JobKind) -> list[str]:
+        """Every course's queued or running job of this kind."""
+        query = sa.select(jobs.c.id).where(jobs.c.kind == kind, jobs.c.state.in_(ACTIVE_JOB_STATES))
+        with self.engine.connect() as conn:
+            return [str(row.id) for row in conn.execute(query)]
+
     def _active(self, course_id: str, kind: JobKind) -> Job | None:
         query = jobs.select().where(
             jobs.c.course_id == course_id,

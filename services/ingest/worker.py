@@ -19,11 +19,12 @@ from typing import IO
 from celery import Celery, signals
 
 from byosc.settings import Settings
-from services.common.jobqueue import configure_celery, task_modules
+from services.common.jobqueue import CeleryJobQueue, configure_celery, task_modules
 from services.common.logs import configure_logging
 from services.common.startup import settings_or_exit
 from services.common.time_limits import arm_soft_limit, fail_timed_out_work
 from services.ingest.context import WorkerContext
+from services.ingest.orphans import resume_orphaned_refreshes
 from services.ingest.presence import hold_presence
 
 # Backstop for Celery's own retry count; the attempt counter in the DB decides first.
@@ -68,6 +69,8 @@ def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
     presence: list[IO[bytes]] = []
 
     def on_ready(**_: object) -> None:
+        with WorkerContext(settings) as context:
+            resume_orphaned_refreshes(settings, context.jobs, CeleryJobQueue(app))
         presence.append(hold_presence(settings))
 
     def on_child_start_or_stop(**_: object) -> None:
