@@ -70,10 +70,20 @@ def redis_server(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> Probe:
     return probe
 
 
-def http_health(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> Probe:
-    """Another service's /healthz."""
+class DependencyNotReady(Exception):
+    """Another service reports checks that failed (it may still answer, degraded)."""
+
+
+def http_ready(url: str, timeout_s: float = PROBE_TIMEOUT_S + 1) -> Probe:
+    """Another service's /readyz, failing with the checks it reports failed: a caller of the
+    inference service must see its model server down though the service still answers.
+    A second longer than the service's own probes, which it waits for."""
 
     def probe() -> None:
-        httpx.get(f"{url.rstrip('/')}/healthz", timeout=timeout_s).raise_for_status()
+        response = httpx.get(f"{url.rstrip('/')}/readyz", timeout=timeout_s)
+        checks = response.json().get("checks", {})
+        failed = [f"{name}: {state}" for name, state in checks.items() if state != "ok"]
+        if failed or response.status_code != 200:
+            raise DependencyNotReady("; ".join(failed) or f"HTTP {response.status_code}")
 
     return probe

@@ -77,7 +77,9 @@ async def _ready(app: FastAPI) -> dict[str, str]:
     settings: Settings = app.state.settings
     probes = {"database": readiness.database(app.state.db)}
     for name, url in _service_urls(settings).items():
-        probes[name] = readiness.http_health(url)
+        # Their /readyz: a service that answers degraded (inference without its model
+        # server) makes the gateway degraded too, naming why.
+        probes[name] = readiness.http_ready(url)
     if settings.gateway.rate_limits.redis_url:
         probes["rate_limits"] = readiness.redis_server(settings.gateway.rate_limits.redis_url)
     return await readiness.probe_all(probes)
