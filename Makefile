@@ -64,7 +64,7 @@ test: models lint browser-deps
 	$(VENV)/bin/pytest --durations=25
 
 # The developers' fast lane: lint, types, and the unit and contract tests not marked slow
-# (no server process; marked slow: loads a model or starts servers). About 2 minutes here.
+# (no server process; marked slow: loads a model or starts servers). About 3 minutes here.
 check: models lint
 	$(VENV)/bin/pytest -q -m "not slow" tests/unit tests/contract
 
