@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -76,6 +78,24 @@ refused_files = sa.Table(
 )
 
 
+WAL_ATTEMPTS = 100  # 5 s in all
+
+
+def _use_wal(conn: Any) -> None:
+    """Puts the database in WAL mode (kept in the file). Switching needs a lock that SQLite's
+    busy timeout does not wait for: processes opening a new database together get "database
+    is locked" at once, so the switch is tried again for a few seconds."""
+    for attempt in range(WAL_ATTEMPTS):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == WAL_ATTEMPTS - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _engine(url: str) -> sa.Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -85,7 +105,7 @@ def _engine(url: str) -> sa.Engine:
         @sa.event.listens_for(engine, "connect")
         def _pragmas(conn: Any, _record: Any) -> None:
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA journal_mode=WAL")
+            _use_wal(conn)
 
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
