@@ -77,6 +77,7 @@ def metadata() -> list[sa.MetaData]:
     from byosc.jobs import tables as _jobs  # noqa: F401  (its tables join the catalog's)
     from byosc.lti import tables as _lti  # noqa: F401  (as do the LTI tool's)
     from byosc.quiz import store as _quizzes  # noqa: F401
+    from byosc.sources import cursors as _cursors  # noqa: F401  (source change cursors)
     from byosc.training.registry import metadata as adapters
 
     return [catalog, keys, datasets, adapters]
