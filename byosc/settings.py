@@ -18,6 +18,7 @@ from byosc.instructions.settings import InstructionSettings
 from byosc.jobs.settings import QueueSettings
 from byosc.lti.settings import LtiSettings
 from byosc.rag.settings import RagSettings
+from byosc.schedules.settings import ScheduleSettings
 from byosc.training.settings import TrainingSettings
 
 BASE_MODEL_NAME = "smollm2-135m-instruct"
@@ -312,6 +313,7 @@ class Settings(BaseSettings):
     transcribe: TranscribeSettings = TranscribeSettings()
     limits: ExtractLimits = ExtractLimits()
     queue: QueueSettings = QueueSettings()
+    schedules: ScheduleSettings = ScheduleSettings()
     auth: AuthSettings = AuthSettings()
     gateway: GatewaySettings = GatewaySettings()
     logs: LogSettings = LogSettings()

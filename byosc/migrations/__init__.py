@@ -1,5 +1,5 @@
 """Schema migrations of the metadata DB (catalog, jobs, keys, datasets, adapters, quizzes,
-feedback, the LTI tool's registrations and keys).
+feedback, the LTI tool's registrations and keys, refresh schedules).
 
 Alembic revisions in versions/ are the only thing that changes the schema. `byosc db
 upgrade` runs them; in the embedded profile each store opening runs them too
@@ -77,7 +77,9 @@ def metadata() -> list[sa.MetaData]:
     from byosc.jobs import tables as _jobs  # noqa: F401  (its tables join the catalog's)
     from byosc.lti import tables as _lti  # noqa: F401  (as do the LTI tool's)
     from byosc.quiz import store as _quizzes  # noqa: F401
+    from byosc.schedules import tables as _schedules  # noqa: F401
     from byosc.sources import cursors as _cursors  # noqa: F401  (source change cursors)
+    from byosc.training.publishing import store as _publications  # noqa: F401
     from byosc.training.registry import metadata as adapters
 
     return [catalog, keys, datasets, adapters]
