@@ -26,6 +26,7 @@ from byosc.ingest import Pipeline
 from byosc.jobs.sql import SqlJobStore
 from byosc.ports import ArtifactStore, ChatModel, DatasetStore, Embedder, SearchIndex, Source
 from byosc.settings import Settings
+from byosc.sources.cursors import SqlSourceCursors
 from byosc.training.registry import SqlAdapterRegistry
 from byosc.training.serving import AdapterServing
 
@@ -105,8 +106,14 @@ class Adapters:
             work_root=self.settings.training.checkpoints_path(self.settings.data_path),
         )
 
+    @cached_property
+    def source_cursors(self) -> SqlSourceCursors:
+        return SqlSourceCursors(self.catalog.engine)
+
     def source(self, course: Course) -> Source:
-        return open_course_source(self.settings, course)
+        # A Drive course's listing follows the change log from where its last one left off.
+        cursors = self.source_cursors if course.source.kind == "gdrive" else None
+        return open_course_source(self.settings, course, cursors)
 
     def close(self) -> None:
         """Close what was opened (flushing an Edge shard), index before the catalog."""

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from byosc.rag.chat import RagChat
     from byosc.rag.conversation import QueryRewriter
     from byosc.rag.rerank import Reranker
+    from byosc.sources.cursors import SqlSourceCursors
     from byosc.training.registry import SqlAdapterRegistry
     from byosc.training.serving import AdapterServing
 
@@ -80,10 +81,12 @@ def open_pipeline(
     return Pipeline(catalog, embedder, index, settings.chunking, extract, batch, originals)
 
 
-def open_course_source(settings: Settings, course: Course) -> Source:
+def open_course_source(
+    settings: Settings, course: Course, cursors: SqlSourceCursors | None = None
+) -> Source:
     from byosc.sources import open_source
 
-    return open_source(course.source, settings, course.id)
+    return open_source(course.source, settings, course.id, cursors)
 
 
 def open_embedder(settings: Settings) -> Embedder:

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from byosc.domain import SourceSpec
     from byosc.ports import Source
     from byosc.settings import Settings
+    from byosc.sources.cursors import SqlSourceCursors
 
 
 def upload_dir(settings: Settings, course_id: str) -> Path:
@@ -22,8 +23,15 @@ def upload_dir(settings: Settings, course_id: str) -> Path:
     return folder
 
 
-def open_source(spec: SourceSpec, settings: Settings, course_id: str | None = None) -> Source:
-    """The source `spec` describes. Uploads need `course_id`: their folder is created here."""
+def open_source(
+    spec: SourceSpec,
+    settings: Settings,
+    course_id: str | None = None,
+    cursors: SqlSourceCursors | None = None,
+) -> Source:
+    """The source `spec` describes. Uploads need `course_id`: their folder is created here.
+    A Drive source given `course_id` and `cursors` lists from the changes since its last
+    listing."""
     if spec.kind == "local":
         from byosc.sources.local import LocalFolderSource
 
@@ -35,7 +43,7 @@ def open_source(spec: SourceSpec, settings: Settings, course_id: str | None = No
     if spec.kind == "gdrive":
         from byosc.sources.drive import DriveSource
 
-        return DriveSource.from_settings(spec, settings)
+        return DriveSource.from_settings(spec, settings, cursors=cursors, course_id=course_id)
     if course_id is None:
         raise ValueError("an upload source needs the course ID")
     return _upload_source(settings, course_id)
