@@ -14,6 +14,8 @@ left out of the output). Order as in kustomize: resources, then components, then
 directory's namespace, patches, labels, images and replacements.
 
 Usage: `python deploy/kustomize.py k8s/overlays/production` prints the rendered YAML.
+From a script: put deploy/ on sys.path and `from kustomize import render` (as bench/ and
+deploy/ scripts import their neighbours; mypy checks deploy/ as top-level modules).
 """
 
 from __future__ import annotations
