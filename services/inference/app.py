@@ -33,6 +33,8 @@ async def _ready(app: FastAPI) -> dict[str, str]:
             # Without it chat still answers, degraded: passages and citations only.
             "model_server": state.model.models,
             "adapters": lambda: _adapters_served(state.serving),
+            # The embedded index's owner writes its shard there; chat only reads.
+            "storage": readiness.free_space(state.settings.data_path),
         }
     )
 
@@ -55,7 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the same registry and artifact store, so all would fail the probe together and chat
     # would stop for every course, while the failing course still gets answers (from the
     # base model, saying so) and the others their adapters.
-    optional = frozenset({"model_server", "adapters"})
+    optional = frozenset({"model_server", "adapters", "storage"})
     limiter = limit_routes(app, settings.inflight, MODEL_ROUTES)
     searches = limit_routes(app, settings.retrieval_inflight, RETRIEVAL_ROUTES)
     install_common(app, "inference", _ready, optional=optional)

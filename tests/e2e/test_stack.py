@@ -65,8 +65,8 @@ def test_the_gateway_and_every_service_report_healthy(stack: Stack, api: httpx.C
         ["database", "ingest", "inference", "trainer"], "ok"
     )
     expected = {
-        "ingest": {"database", "broker", "index"},
-        "inference": {"database", "index", "model_server", "adapters"},
+        "ingest": {"database", "broker", "index", "workers", "storage"},
+        "inference": {"database", "index", "model_server", "adapters", "storage"},
         "trainer": {"database", "broker", "model_server"},
         "modelserver": {"engine"},
     }
