@@ -2,9 +2,9 @@
 
 The inference service owns the embedded index, so the ingest service and the job worker
 reach it over HTTP. The worker takes refresh jobs from the embedded filesystem broker in the
-data directory. Ctrl-C, SIGTERM and SIGHUP stop them all; on Linux a child also stops when
-the stack process dies without a word (SIGKILL). Tests use `Stack` to drive the same
-processes.
+data directory; the beat process sends it the scheduled refreshes' tick. Ctrl-C, SIGTERM
+and SIGHUP stop them all; on Linux a child also stops when the stack process dies without a
+word (SIGKILL). Tests use `Stack` to drive the same processes.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from byosc.settings import Settings
 from services.ingest.presence import worker_running
 
 # Start order: each service's dependencies come up before it.
-SERVICES = ["modelserver", "inference", "worker", "ingest", "trainer", "gateway"]
+SERVICES = ["modelserver", "inference", "worker", "beat", "ingest", "trainer", "gateway"]
 # Processes that reach the index the inference service owns.
 INDEX_OVER_HTTP = {"ingest", "worker"}
 # Started only once /readyz says so: the model server loads and warms up its model after
@@ -49,6 +49,7 @@ DEFAULT_PORTS = {
 # closed terminal SIGHUP.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+_ROLE = {"worker": "job queue", "beat": "scheduled refreshes"}
 
 
 def _dies_with_parent() -> Callable[[], None] | None:
@@ -104,6 +105,8 @@ class Stack:
     def command(self, service: str) -> list[str]:
         if service == "worker":
             return [sys.executable, "-m", "services.ingest.worker"]
+        if service == "beat":
+            return [sys.executable, "-m", "services.ingest.beat"]
         return [sys.executable, "-m", f"services.{service}", "--port", str(self.ports[service])]
 
     def start(self, service: str, timeout_s: float = 120.0) -> None:
@@ -180,6 +183,8 @@ class Stack:
     def _healthy(self, service: str) -> bool:
         if service == "worker":
             return worker_running(Settings(data_dir=self.data_dir))
+        if service == "beat":
+            return True  # no port: running is all there is to see (an exit fails the wait)
         probe = "readyz" if service in WAIT_FOR_READY else "healthz"
         try:
             return httpx.get(f"{self.url(service)}/{probe}", timeout=1.0).status_code == 200
@@ -213,7 +218,7 @@ def run(stack: Stack) -> None:
         signal.signal(stop, _raise_stop)
     try:
         for service in SERVICES:
-            where = stack.url(service) if service in stack.ports else "(job queue)"
+            where = stack.url(service) if service in stack.ports else f"({_ROLE[service]})"
             _say(f"starting {service:<12} {where}")
             stack.start(service)
         _say(f"\nBYOSC is up: API {stack.url('gateway')}  docs {stack.url('gateway')}/docs")

@@ -14,6 +14,9 @@ from byosc.jobs.sql import SqlJobStore
 from byosc.settings import Settings
 
 log = logging.getLogger(__name__)
+# A dataset job's param naming the refresh it follows: the course's training policy
+# (byosc.schedules.policy) applies to such a dataset only.
+AFTER_REFRESH = "after_refresh"
 
 
 def run_dataset_job(
@@ -61,4 +64,5 @@ def chain_after_refresh(ctx: DatasetContext, job_id: str, enqueue: Callable[[str
         return
     changes = job.changes
     if changes.added + changes.updated + changes.deleted:
-        start_job(ctx.jobs, ctx.settings, job.course_id, "dataset", enqueue)
+        params = {AFTER_REFRESH: job.id}
+        start_job(ctx.jobs, ctx.settings, job.course_id, "dataset", enqueue, params)

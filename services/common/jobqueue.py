@@ -22,6 +22,8 @@ PROCESS_DOCUMENT = "ingest.process_document"
 PROCESS_RECORDING = "ingest.process_recording"
 GENERATE_DATASET = "instructions.generate_dataset"
 TRAIN_ADAPTER = "trainer.train_adapter"
+# The beat's tick: starts the due scheduled refreshes (byosc.schedules). Quick DB work only.
+SCHEDULED_REFRESHES = "ingest.scheduled_refreshes"
 # Recordings and training have queues of their own: an hours-long training must not hold
 # back every recording, and each gets its own worker (and GPU) in production.
 QUEUE_OF: dict[str, str] = {
@@ -30,6 +32,7 @@ QUEUE_OF: dict[str, str] = {
     PROCESS_RECORDING: "transcribe",
     GENERATE_DATASET: "llm",
     TRAIN_ADAPTER: "train",
+    SCHEDULED_REFRESHES: "cpu",
 }
 # The field of `queue.time_limits` that bounds each task.
 LIMIT_OF: dict[str, str] = {
@@ -38,6 +41,7 @@ LIMIT_OF: dict[str, str] = {
     PROCESS_RECORDING: "recordings",
     GENERATE_DATASET: "instruction_sets",
     TRAIN_ADAPTER: "training",
+    SCHEDULED_REFRESHES: "documents",
 }
 # The task modules a worker imports for the queues it consumes: a `train` worker runs from
 # the trainer image, which has none of the document and speech libraries.

@@ -12,15 +12,22 @@ from typing import Any, Protocol, cast
 
 from celery import Task, shared_task
 
+from byosc.domain import Job
+from byosc.jobs.control import request_refresh
 from byosc.jobs.dataset import DatasetContext, chain_after_refresh, run_dataset_job
 from byosc.jobs.retry import TransientError
 from byosc.jobs.runner import JobContext, run_item, run_refresh
+from byosc.schedules.policy import train_if_enough_new_pairs
+from byosc.schedules.runner import run_due_refreshes
+from byosc.schedules.store import SqlScheduleStore
 from services.common.jobqueue import (
     GENERATE_DATASET,
     PROCESS_DOCUMENT,
     PROCESS_RECORDING,
     QUEUE_OF,
     REFRESH_COURSE,
+    SCHEDULED_REFRESHES,
+    CeleryJobQueue,
 )
 
 
@@ -107,7 +114,26 @@ def generate_dataset(self: Task, job_id: str) -> int | None:
     documents only. Runs on `llm`: with an LLM generator it waits on the model's API."""
     ctx = _context(self)
     version = run_dataset_job(ctx.jobs, ctx.dataset_builder, job_id)
+    if version is not None:
+        schedules = SqlScheduleStore(ctx.jobs.engine)
+        enqueue_train = CeleryJobQueue(self.app).enqueue_train
+        train_if_enough_new_pairs(schedules, ctx.jobs, ctx.settings, job_id, version, enqueue_train)
     return version.version if version else None
+
+
+@shared_task(name=SCHEDULED_REFRESHES, bind=True, ignore_result=True)
+def scheduled_refreshes(self: Task) -> int:
+    """The beat's tick (services/ingest/beat.py): starts each due scheduled refresh the way a
+    manual refresh starts. Not retried: the next tick looks again, and a run claimed by a
+    tick that died is due again when its claim runs out."""
+    ctx = _context(self)
+    queue = CeleryJobQueue(self.app)
+
+    def start(course_id: str) -> tuple[Job, bool]:
+        return request_refresh(ctx.catalog, ctx.jobs, queue, ctx.settings, course_id)
+
+    schedules = SqlScheduleStore(ctx.jobs.engine)
+    return len(run_due_refreshes(schedules, start, ctx.settings.schedules.claim_s))
 
 
 def _enqueue_dataset(job_id: str) -> None:

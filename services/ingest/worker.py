@@ -12,7 +12,6 @@ worker process runs the same tasks with no server.
 
 from __future__ import annotations
 
-import argparse
 import os
 from typing import IO
 
@@ -20,9 +19,8 @@ from celery import Celery, signals
 
 from byosc.settings import Settings
 from services.common.jobqueue import CeleryJobQueue, configure_celery, task_modules
-from services.common.logs import configure_logging
-from services.common.startup import settings_or_exit
 from services.common.time_limits import arm_soft_limit, fail_timed_out_work
+from services.ingest import process_start
 from services.ingest.context import WorkerContext
 from services.ingest.orphans import resume_orphaned_refreshes
 from services.ingest.presence import hold_presence
@@ -60,11 +58,7 @@ def create_celery(settings: Settings) -> WorkerCelery:
 
 def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
     """Runs a worker in this process until it is stopped (SIGTERM: finish the current task)."""
-    configure_logging("worker", settings.logs.model_copy(update={"level": loglevel}))
-    # The schema is checked before any task is taken: against an older one the worker stops
-    # here, naming `byosc db upgrade`, instead of failing every task it takes.
-    with WorkerContext(settings) as context:
-        _ = context.catalog
+    process_start.prepare("worker", settings, loglevel)
     app = create_celery(settings)
     presence: list[IO[bytes]] = []
 
@@ -76,10 +70,6 @@ def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
     def on_child_start_or_stop(**_: object) -> None:
         app.close_context()
 
-    def keep_our_logging(**_: object) -> None:
-        """Connected, this tells Celery to leave logging as configure_logging set it."""
-
-    signals.setup_logging.connect(keep_our_logging, weak=False)
     signals.worker_ready.connect(on_ready, weak=False)
     signals.worker_process_init.connect(on_child_start_or_stop, weak=False)
     signals.worker_process_shutdown.connect(on_child_start_or_stop, weak=False)
@@ -101,11 +91,7 @@ def run_worker(settings: Settings, *, loglevel: str = "INFO") -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m services.ingest.worker")
-    parser.add_argument("--loglevel", help="default: the settings' logs.level")
-    args = parser.parse_args()
-    settings = settings_or_exit("worker")
-    run_worker(settings, loglevel=args.loglevel or settings.logs.level)
+    process_start.main("worker", run_worker)
 
 
 if __name__ == "__main__":
