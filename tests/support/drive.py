@@ -113,3 +113,29 @@ def query(uri: str) -> dict[str, str]:
 
 def path(uri: str) -> str:
     return urlsplit(uri).path
+
+
+def start_token(token: str) -> Response:
+    return ok({"kind": "drive#startPageToken", "startPageToken": token})
+
+
+def changed(item: dict[str, Any]) -> dict[str, Any]:
+    """A change entry carrying the file's state now, as changes.list gives it."""
+    return {"changeType": "file", "fileId": item["id"], "removed": False, "file": item}
+
+
+def removed(file_id: str) -> dict[str, Any]:
+    """A file deleted for good, or no longer shared: the entry has no file."""
+    return {"changeType": "file", "fileId": file_id, "removed": True}
+
+
+def changes_page(
+    changes: list[dict[str, Any]], *, new_token: str | None = None, next_token: str | None = None
+) -> Response:
+    """A changes.list page: the last one carries newStartPageToken, the others nextPageToken."""
+    body: dict[str, Any] = {"kind": "drive#changeList", "changes": changes}
+    if new_token:
+        body["newStartPageToken"] = new_token
+    if next_token:
+        body["nextPageToken"] = next_token
+    return ok(body)
