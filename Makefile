@@ -93,6 +93,7 @@ bench: models
 	$(PY) bench/training.py
 	$(PY) bench/gateway.py
 	$(PY) bench/load.py
+	$(PY) bench/drive_quota.py
 	$(PY) bench/batching.py
 	$(PY) bench/query_batching.py
 
