@@ -1,4 +1,5 @@
-"""One Source contract, run against a local folder and a Google Drive folder.
+"""One Source contract, run against a local folder and a Google Drive folder, listed in
+full each time or, with change tracking, from the change log after the first listing.
 
 Drive runs over googleapiclient's HttpMockSequence: before each call the world queues the
 Drive v3 responses the real API would give for its current files, then checks that the
@@ -8,22 +9,29 @@ source asked for exactly those.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import Protocol, TypeVar
 
 import pytest
 
-from byosc.domain import SourceFile
+from byosc.catalog.sql import SqlCatalog
+from byosc.domain import Course, SourceFile
+from byosc.sources.cursors import SqlSourceCursors
 from byosc.sources.drive import DriveSource
 from byosc.sources.local import LocalFolderSource
 from tests.support.drive import (
     ROOT_ID,
     Response,
+    changed,
+    changes_page,
     drive_service,
     folder,
     media,
     ok,
     page,
+    removed,
+    start_token,
     stored_file,
 )
 
@@ -65,12 +73,12 @@ class LocalWorld:
 class DriveWorld:
     """A Drive folder with files at the top and in subfolders, two files per listing page."""
 
-    def __init__(self) -> None:
+    def __init__(self, cursors: SqlSourceCursors | None = None) -> None:
         self.files: dict[str, tuple[str, bytes, int]] = {}
         self.created = 0
         self.responses: list[Response] = []
         service, self.http = drive_service(self.responses)
-        self.source = DriveSource(ROOT_ID, service, page_size=2)
+        self.source = DriveSource(ROOT_ID, service, page_size=2, cursors=cursors, course_id="cs101")
 
     def put(self, name: str, data: bytes) -> None:
         if name not in self.files:
@@ -113,11 +121,58 @@ class DriveWorld:
         return result
 
 
-@pytest.fixture(params=["local", "drive"])
-def world(request: pytest.FixtureRequest, tmp_path: Path) -> World:
+class TrackedDriveWorld(DriveWorld):
+    """The Drive world with change tracking: after the first listing, the source reads the
+    change log, which holds each file put or removed since (a new subfolder makes it list
+    the tree in full again)."""
+
+    def __init__(self, cursors: SqlSourceCursors) -> None:
+        super().__init__(cursors)
+        self.changes: list[dict[str, object]] = []
+        self.tokens = 0
+        self.tree_changed = True  # nothing listed yet
+
+    def put(self, name: str, data: bytes) -> None:
+        folder_id = _folder_of(name)
+        self.tree_changed |= all(_folder_of(other) != folder_id for other in self.files)
+        super().put(name, data)
+        file_id, data, version = self.files[name]
+        item = stored_file(file_id, name.rsplit("/", 1)[-1], data, version=version)
+        self.changes.append(changed({**item, "parents": [folder_id]}))
+
+    def remove(self, name: str) -> None:
+        self.changes.append(removed(self.files[name][0]))
+        super().remove(name)
+
+    def list_files(self) -> list[SourceFile]:
+        self.tokens += 1
+        if self.tokens > 1:
+            self.responses.append(changes_page(self.changes, new_token=f"t{self.tokens}"))
+        if self.tree_changed:
+            self.responses += [ok(folder(ROOT_ID, "Course")), start_token(f"t{self.tokens}")]
+            self.responses += self._folder_pages("")
+        expected = "full" if self.tree_changed else "changes"
+        self.changes, self.tree_changed = [], False
+        files = self._drained(self.source.list_files())
+        assert self.source.last_listing is not None and self.source.last_listing.how == expected
+        return files
+
+
+def _folder_of(name: str) -> str:
+    prefix = name.rsplit("/", 1)[0] if "/" in name else ""
+    return "1Folder_" + prefix.replace("/", "_") if prefix else ROOT_ID
+
+
+@pytest.fixture(params=["local", "drive", "drive-changes"])
+def world(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[World]:
     if request.param == "local":
-        return LocalWorld(tmp_path)
-    return DriveWorld()
+        yield LocalWorld(tmp_path)
+    elif request.param == "drive":
+        yield DriveWorld()
+    else:
+        with closing(SqlCatalog(f"sqlite:///{tmp_path / 'catalog.db'}")) as catalog:
+            catalog.create_course(Course(id="cs101", name="Course"))
+            yield TrackedDriveWorld(SqlSourceCursors(catalog.engine))
 
 
 def _by_name(files: list[SourceFile]) -> dict[str, SourceFile]:
