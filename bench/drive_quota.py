@@ -16,6 +16,7 @@ Run: .venv/bin/python bench/drive_quota.py  (writes bench/results/drive_quota.js
 
 from __future__ import annotations
 
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -115,6 +116,9 @@ def main() -> None:
             [error(410, "invalid", "Invalid Value"), *drive.full_listing("t3")], cursors
         )
         busy_log = Counted(_with_unrelated_changes(), cursors)
+        saved = cursors.get("cs101")
+        assert saved is not None
+        state_bytes = len(json.dumps(saved.state))
         catalog.close()
     assert after.files == full_now.files == before.files == refused.files == busy_log.files
     files = len(before_first.files)
@@ -137,6 +141,7 @@ def main() -> None:
                 f"run_with_{UNRELATED_CHANGES}_changes_elsewhere": busy_log.figures(),
             },
             "listed_after_3_changes": len(after.files),
+            "stored_tree_json_bytes": state_bytes,
         },
     )
 

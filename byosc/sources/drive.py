@@ -151,7 +151,7 @@ class DriveSource:
         try:
             if saved is None or (saved.kind, saved.folder_id) != (KIND, self.folder_id):
                 raise FullListingNeeded("no change token for this folder yet")
-            tree = DriveTree.from_json(saved.state)
+            tree = _stored_tree(saved.state)
             changes, token = self._change_log(tree.drive_id).since(saved.cursor)
             apply_changes(tree, changes, self._target)
             self.last_listing = Listing("changes", changes=len(changes))
@@ -293,6 +293,13 @@ def drive_service(key_file: Path) -> Any:
     except (ValueError, KeyError) as e:
         raise SourceRefused(f"{key_file} is not a service-account JSON key: {e}") from e
     return build("drive", "v3", credentials=credentials, cache_discovery=False)
+
+
+def _stored_tree(state: dict[str, Any]) -> DriveTree:
+    try:
+        return DriveTree.from_json(state)
+    except (KeyError, TypeError, ValueError) as e:
+        raise FullListingNeeded(f"the stored folder tree is unreadable ({e!r})") from e
 
 
 def _revision(item: Item) -> str:

@@ -19,6 +19,9 @@ FILE_FIELDS = (
     "shortcutDetails(targetId, targetMimeType)"
 )
 
+# What describing a file needs, and what is kept of it between refreshes.
+KEPT_FIELDS = ("id", "mimeType", "md5Checksum", "size", "modifiedTime", "version", "driveId")
+
 Item = dict[str, Any]
 
 
@@ -85,7 +88,7 @@ class DriveTree:
             "folders": self.folders,
             "links": sorted(self.links),
             "entries": {
-                item_id: [e.parent_id, e.name, e.target_id, e.file]
+                item_id: [e.parent_id, e.name, e.target_id, _kept(e.file)]
                 for item_id, e in self.entries.items()
             },
         }
@@ -99,6 +102,10 @@ class DriveTree:
             links=set(data["links"]),
             entries={item_id: Entry(*fields) for item_id, fields in data["entries"].items()},
         )
+
+
+def _kept(item: Item | None) -> Item | None:
+    return None if item is None else {k: item[k] for k in KEPT_FIELDS if k in item}
 
 
 def _component(name: str) -> str:

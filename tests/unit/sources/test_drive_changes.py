@@ -320,3 +320,16 @@ def test_a_token_kept_for_another_folder_is_not_used(
 
     assert run.source.last_listing is not None and run.source.last_listing.how == "full"
     assert (saved := cursors.get("cs101")) is not None and saved.folder_id == ROOT_ID
+
+
+def test_a_stored_tree_that_cannot_be_read_falls_back_to_a_full_listing(
+    cursors: SqlSourceCursors, drive: DriveState
+) -> None:
+    cursors.put(SourceCursor("cs101", "gdrive", ROOT_ID, "t0", {"folders": []}))
+
+    run = Run(cursors, drive.full_listing(token="t1"))
+
+    assert run.source.last_listing is not None and "unreadable" in str(
+        run.source.last_listing.reason
+    )
+    assert run.files == full_listing(drive)
