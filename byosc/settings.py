@@ -219,6 +219,14 @@ class InflightSettings(BaseModel):
     retry_after_s: int = Field(
         default=2, ge=1, description="Seconds a refused client is told to wait (Retry-After)."
     )
+    max_wait_s: float = Field(
+        default=45.0,
+        gt=0,
+        description="Longest a request waits for a running slot: one whose expected wait (its "
+        "place in the queue times the measured time per request) is longer is refused at "
+        "once, and one still waiting after it gets its 503 then. Keeps accepted requests "
+        "within a client's patience when generation slows under load.",
+    )
 
 
 class GatewaySettings(BaseModel):

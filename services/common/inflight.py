@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
@@ -39,18 +40,33 @@ class ClientLeft(Exception):
 
 
 class InflightLimiter:
-    """`running` slots and a FIFO queue of `waiting` places before them."""
+    """`running` slots and a FIFO queue of `waiting` places before them. With `max_wait_s`
+    the queue is also bounded in time: a request whose expected wait is longer is refused
+    at once, and one that has waited that long without a slot is refused then."""
 
-    def __init__(self, running: int, waiting: int) -> None:
+    def __init__(self, running: int, waiting: int, max_wait_s: float | None = None) -> None:
         if running < 1 or waiting < 0:
             raise ValueError("running must be at least 1 and waiting at least 0")
         self.max_running = running
         self.max_waiting = waiting
+        self.max_wait_s = max_wait_s
         self.running = 0
         self.waiting = 0
         self.rejected = 0
+        # Seconds a request holds its slot, a moving average of the finished ones: under
+        # load generation slows, and the queue's bound in time follows it.
+        self.seconds_per_request = 0.0
         self._slots = asyncio.Semaphore(running)
         self._count_refusal: Callable[[], object] = lambda: None
+
+    def expected_wait_s(self) -> float:
+        """For a request joining the queue now: its place times the time per request,
+        shared by the running slots."""
+        return (self.waiting + 1) * self.seconds_per_request / self.max_running
+
+    def observe(self, seconds: float) -> None:
+        weight = 0.2 if self.seconds_per_request else 1.0
+        self.seconds_per_request += weight * (seconds - self.seconds_per_request)
 
     @property
     def full(self) -> bool:
@@ -58,11 +74,18 @@ class InflightLimiter:
         return self._slots.locked()
 
     def check_room(self) -> None:
-        """Raises Overloaded (and counts it) when a new request would find no place."""
-        if self.full and self.waiting >= self.max_waiting:
-            self.rejected += 1
-            self._count_refusal()
-            raise Overloaded
+        """Raises Overloaded (and counts it) when a new request would find no place, or a
+        place it would wait in for longer than max_wait_s."""
+        if self.full and (self.waiting >= self.max_waiting or self._too_slow()):
+            self.refuse()
+
+    def refuse(self) -> None:
+        self.rejected += 1
+        self._count_refusal()
+        raise Overloaded
+
+    def _too_slow(self) -> bool:
+        return self.max_wait_s is not None and self.expected_wait_s() > self.max_wait_s
 
     async def acquire(self) -> None:
         """Takes a running slot, waiting in the queue if need be; raises Overloaded at once
@@ -133,9 +156,11 @@ class LimitedRoutes:
             return
         except ClientLeft:
             return
+        started = time.monotonic()
         try:
             await self.app(scope, receive, send)
         finally:
+            self.limiter.observe(time.monotonic() - started)
             self.limiter.release()
 
     async def _wait(self, receive: Receive) -> Receive:
@@ -146,9 +171,15 @@ class LimitedRoutes:
         waiting = asyncio.ensure_future(self.limiter.acquire())
         leaving = asyncio.ensure_future(_disconnect(receive))
         try:
-            await asyncio.wait({waiting, leaving}, return_when=asyncio.FIRST_COMPLETED)
-            if leaving.done() or not waiting.done():
+            await asyncio.wait(
+                {waiting, leaving},
+                timeout=self.limiter.max_wait_s,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+            if leaving.done():
                 raise ClientLeft
+            if not waiting.done():
+                self.limiter.refuse()  # waited max_wait_s without a slot
             waiting.result()  # Overloaded, if the queue filled while the body was read
         except BaseException:
             # Out of the queue; a slot given at the same moment goes back.
@@ -172,10 +203,11 @@ class LimitedRoutes:
         return any(m == method and p.fullmatch(path) for m, p in self.routes)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        message = (
-            f"the service is at its limit of {self.limiter.max_running} running and "
-            f"{self.limiter.max_waiting} waiting requests; retry in {self.retry_after_s} s"
-        )
+        limiter = self.limiter
+        bound = f"{limiter.max_running} running and {limiter.max_waiting} waiting requests"
+        if limiter.max_wait_s is not None:
+            bound += f", none waiting longer than {limiter.max_wait_s:g} s"
+        message = f"the service is at its limit of {bound}; retry in {self.retry_after_s} s"
         # OpenAI clients read their error shape; this API's clients read "detail".
         answer = error_body(503, message) if scope["path"].startswith("/v1/") else {}
         body = json.dumps({"detail": message, **answer}).encode()
@@ -210,7 +242,7 @@ def limit_routes(
     """Puts `routes` of `app` behind a limiter from `settings` (app.state.inflight). Added
     before the common middleware, it sits inside it: its 503s get a request ID and are
     counted as requests."""
-    limiter = InflightLimiter(settings.running, settings.waiting)
+    limiter = InflightLimiter(settings.running, settings.waiting, settings.max_wait_s)
     app.state.inflight = getattr(app.state, "inflight", limiter)
     app.add_middleware(
         LimitedRoutes, limiter=limiter, routes=routes, retry_after_s=settings.retry_after_s
