@@ -28,12 +28,15 @@ from cli.models_cmd import app as models_app
 from cli.quiz_cmd import quiz
 from cli.refusals import plain
 from cli.runtime import Runtime
+from cli.schedule_cmd import app as schedule_app
+from cli.schedule_cmd import beat
 from cli.train_cmd import app as adapters_app
 from cli.train_cmd import train
 
 app = typer.Typer(help="BYOSC: course study buddies from lecture material.", no_args_is_help=True)
 courses_app = typer.Typer(help="Create, list and delete courses.", no_args_is_help=True)
 app.add_typer(courses_app, name="courses")
+courses_app.add_typer(schedule_app, name="schedule")
 app.add_typer(documents_app, name="documents")
 app.add_typer(models_app, name="models")
 app.add_typer(eval_app, name="eval")
@@ -44,6 +47,7 @@ app.add_typer(lti_app, name="lti")
 app.add_typer(db_app, name="db")
 app.command()(refresh)
 app.command()(worker)
+app.command()(beat)
 app.command()(quiz)
 app.command()(train)
 app.command()(backup)

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from byosc.domain import utcnow
 from byosc.errors import NotFound
@@ -34,6 +34,7 @@ class RefreshSchedule(BaseModel):
     last_error: str | None = Field(description="Why the last scheduled run could not start.")
     updated_at: datetime
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def kind(self) -> ScheduleKind:
         return self.spec().kind

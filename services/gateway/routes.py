@@ -62,6 +62,28 @@ ROUTES: list[Route] = [
         "Sync the index with the source",
         "manage",
     ),
+    # Who may refresh may schedule refreshes: admins and the course's instructors.
+    Route(
+        "/courses/{course_id}/schedule",
+        ["GET"],
+        "ingest",
+        "The refresh schedule, its next run and the last scheduled run",
+        "manage",
+    ),
+    Route(
+        "/courses/{course_id}/schedule",
+        ["PUT"],
+        "ingest",
+        "Refresh on a cron expression or an interval",
+        "manage",
+    ),
+    Route(
+        "/courses/{course_id}/schedule",
+        ["DELETE"],
+        "ingest",
+        "Stop scheduled refreshes",
+        "manage",
+    ),
     Route("/jobs/{job_id}", ["GET"], "ingest", "A job's state, progress and errors", "read", "job"),
     Route(
         "/jobs/{job_id}/cancel",

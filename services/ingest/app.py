@@ -12,6 +12,7 @@ from services.ingest.dependencies import lifespan
 from services.ingest.file_routes import router as file_router
 from services.ingest.job_routes import router as job_router
 from services.ingest.routes import router
+from services.ingest.schedule_routes import router as schedule_router
 from services.ingest.worker_readiness import workers
 
 
@@ -41,4 +42,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(job_router)
     app.include_router(dataset_router)
     app.include_router(file_router)
+    app.include_router(schedule_router)
     return app
