@@ -46,6 +46,58 @@ class EvalSettings(BaseModel):
     )
 
 
+class HubSettings(BaseModel):
+    """Where promoted adapters are published (a Hugging Face Hub), and when."""
+
+    endpoint: str = Field(
+        default="https://huggingface.co",
+        description="The Hub's URL; a private Hub or a test server elsewhere.",
+    )
+    token: SecretStr | None = Field(
+        default=None, description="A Hub access token with write access to the namespace."
+    )
+    namespace: str | None = Field(
+        default=None,
+        description="Organisation or user the repositories are made in; None: the token's user.",
+    )
+    repo_prefix: str = Field(
+        default="byosc-",
+        description="Repository name before the adapter's name, e.g. byosc-cs140-v3.",
+    )
+    private: bool = Field(
+        default=True,
+        description="Make new repositories private: adapters learn from course material that "
+        "may not be free to share.",
+    )
+    publish_on_promotion: bool = Field(
+        default=False,
+        description="Publish each adapter as it is promoted; a failed upload is recorded on the "
+        "adapter and never undoes the promotion.",
+    )
+    base_model_id: str | None = Field(
+        default=None,
+        description="The base model's Hub ID for the model card (e.g. "
+        "meta-llama/Llama-3.1-8B-Instruct); None: the served name when it is one, or the "
+        "bundled model's.",
+    )
+    license: str | None = Field(
+        default=None,
+        description="License identifier for the model card (e.g. cc-by-4.0), when the course "
+        "material's terms allow one; None: no license is declared.",
+    )
+    timeout_s: float = Field(
+        default=120.0, gt=0, description="Longest wait for one request to the Hub."
+    )
+
+    @model_validator(mode="after")
+    def _publishing_needs_a_token(self) -> HubSettings:
+        if self.publish_on_promotion and self.token is None:
+            raise ValueError(
+                "training.hub.publish_on_promotion needs a token: set BYOSC_TRAINING__HUB__TOKEN"
+            )
+        return self
+
+
 class TrainingSettings(BaseModel):
     hyperparameters: Hyperparameters = Field(
         default_factory=Hyperparameters, description="Defaults for jobs that name none."
@@ -84,6 +136,10 @@ class TrainingSettings(BaseModel):
     )
     s3_secret_access_key: SecretStr | None = Field(
         default=None, description="Secret access key; None: the client's credential chain."
+    )
+
+    hub: HubSettings = Field(
+        default_factory=HubSettings, description="Publishing promoted adapters to a model hub."
     )
 
     @model_validator(mode="after")
