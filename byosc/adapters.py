@@ -16,6 +16,7 @@ from byosc.bootstrap import (
     open_dataset_builder,
     open_dataset_store,
     open_embedder,
+    open_hub_publisher,
     open_job_store,
     open_pipeline,
     open_search_index,
@@ -27,6 +28,7 @@ from byosc.jobs.sql import SqlJobStore
 from byosc.ports import ArtifactStore, ChatModel, DatasetStore, Embedder, SearchIndex, Source
 from byosc.settings import Settings
 from byosc.sources.cursors import SqlSourceCursors
+from byosc.training.publishing.store import SqlAdapterPublications
 from byosc.training.registry import SqlAdapterRegistry
 from byosc.training.serving import AdapterServing
 
@@ -35,6 +37,7 @@ from byosc.training.serving import AdapterServing
 if TYPE_CHECKING:
     from byosc.instructions.build import DatasetBuilder
     from byosc.training.pipeline import TrainingParts
+    from byosc.training.publishing.publisher import HubPublisher
 
 
 class Adapters:
@@ -84,9 +87,24 @@ class Adapters:
         return open_artifact_store(self.settings)
 
     @cached_property
+    def adapter_publications(self) -> SqlAdapterPublications:
+        return SqlAdapterPublications(self.catalog.engine)
+
+    @cached_property
+    def hub_publisher(self) -> HubPublisher:
+        return open_hub_publisher(
+            self.settings, self.adapter_publications, self.artifacts, self.datasets
+        )
+
+    @cached_property
     def adapter_serving(self) -> AdapterServing:
+        publish = self.settings.training.hub.publish_on_promotion
         return open_adapter_serving(
-            self.settings, self.model, self.adapter_registry, self.artifacts
+            self.settings,
+            self.model,
+            self.adapter_registry,
+            self.artifacts,
+            after_promotion=self.hub_publisher.on_promotion if publish else None,
         )
 
     @cached_property

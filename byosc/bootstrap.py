@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from byosc.rag.conversation import QueryRewriter
     from byosc.rag.rerank import Reranker
     from byosc.sources.cursors import SqlSourceCursors
+    from byosc.training.models import AdapterRecord
+    from byosc.training.publishing.publisher import HubPublisher
+    from byosc.training.publishing.store import SqlAdapterPublications
     from byosc.training.registry import SqlAdapterRegistry
     from byosc.training.serving import AdapterServing
 
@@ -199,14 +202,37 @@ def open_artifact_store(settings: Settings) -> ArtifactStore:
 
 
 def open_adapter_serving(
-    settings: Settings, model: ChatModel, registry: SqlAdapterRegistry, artifacts: ArtifactStore
+    settings: Settings,
+    model: ChatModel,
+    registry: SqlAdapterRegistry,
+    artifacts: ArtifactStore,
+    after_promotion: Callable[[AdapterRecord], None] | None = None,
 ) -> AdapterServing:
     """Keeps `model`'s server holding each course's active adapter (`model` must be one that
     loads adapters: the local engine, the local model server or vLLM)."""
     from byosc.training.serving import AdapterServing
 
     host = cast("AdapterHost", model)  # the chat models here all load adapters
-    return AdapterServing(host, registry, artifacts, settings.data_path / "adapters-fetched")
+    return AdapterServing(
+        host,
+        registry,
+        artifacts,
+        settings.data_path / "adapters-fetched",
+        after_promotion=after_promotion,
+    )
+
+
+def open_hub_publisher(
+    settings: Settings,
+    publications: SqlAdapterPublications,
+    artifacts: ArtifactStore,
+    datasets: DatasetStore,
+) -> HubPublisher:
+    """Publishes promoted adapters to the model hub in training.hub."""
+    from byosc.training.publishing.publisher import HubPublisher
+
+    fetch_root = settings.data_path / "adapters-fetched"
+    return HubPublisher(settings.training.hub, artifacts, datasets, publications, fetch_root)
 
 
 def open_dataset_store(settings: Settings, catalog: SqlCatalog) -> DatasetStore:

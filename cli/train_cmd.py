@@ -17,10 +17,11 @@ from byosc.jobs.control import start_job
 from byosc.jobs.training import training_params
 from byosc.settings import Settings
 from byosc.training.models import AdapterRecord, ModelScores
+from byosc.training.publishing.models import AdapterPublication
 from cli.progress import watch_job
 from cli.runtime import Runtime
 
-app = typer.Typer(help="A course's LoRA adapters: list, show, promote, roll back.")
+app = typer.Typer(help="A course's LoRA adapters: list, show, promote, roll back, publish.")
 CourseOpt = Annotated[str, typer.Option("--course", "-c", help="Course ID.")]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
@@ -78,27 +79,69 @@ def train(
 
 @app.command("list")
 def list_adapters(course: CourseOpt, as_json: JsonFlag = False) -> None:
+    """The course's adapters, newest first, with their evaluation and hub publication."""
     with Runtime() as rt:
-        records = rt.adapter_registry.list(course)
+        views = rt.adapter_publications.views(rt.adapter_registry.list(course))
         active = rt.adapter_registry.active(course)
     if as_json:
-        typer.echo("[" + ",".join(r.model_dump_json() for r in records) + "]")
+        typer.echo("[" + ",".join(v.model_dump_json() for v in views) + "]")
         return
-    for r in records:
-        mark = "*" if active is not None and r.name == active.name else " "
-        passed = "passed" if r.evaluation and r.evaluation.passed else "failed"
-        typer.echo(f"{mark} {r.name}\t{r.state}\tdataset v{r.dataset_version}\teval {passed}")
+    for v in views:
+        mark = "*" if active is not None and v.name == active.name else " "
+        passed = "passed" if v.evaluation and v.evaluation.passed else "failed"
+        line = f"{mark} {v.name}\t{v.state}\tdataset v{v.dataset_version}\teval {passed}"
+        typer.echo(line + (f"\t{publication_line(v.publication)}" if v.publication else ""))
 
 
 @app.command("show")
 def show(name: str, as_json: JsonFlag = False) -> None:
-    """An adapter's training figures and its evaluation against the base model."""
+    """An adapter's training figures, its evaluation against the base model, and where it is
+    published."""
     with Runtime() as rt:
         try:
-            record = rt.adapter_registry.get(name)
+            [view] = rt.adapter_publications.views([rt.adapter_registry.get(name)])
         except ByoscError as exc:
             raise _fail(str(exc)) from exc
-    typer.echo(record.model_dump_json(indent=2)) if as_json else show_adapter(record)
+    if as_json:
+        typer.echo(view.model_dump_json(indent=2))
+        return
+    show_adapter(view)
+    if view.publication is not None:
+        typer.echo(f"\nhub: {publication_line(view.publication)}")
+
+
+@app.command("publish")
+def publish(
+    name: str,
+    repo: Annotated[
+        str | None,
+        typer.Option(
+            help="Hub repository (owner/name); default: training.hub's namespace "
+            "and prefix before the adapter's name."
+        ),
+    ] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Upload a promoted adapter with its model card to the model hub in training.hub
+    (private unless training.hub.private is false). A failure is recorded on the adapter."""
+    with Runtime() as rt:
+        try:
+            publication = rt.hub_publisher.publish(rt.adapter_registry.get(name), repo)
+        except ByoscError as exc:
+            raise _fail(str(exc)) from exc
+    if as_json:
+        typer.echo(publication.model_dump_json(indent=2))
+        return
+    typer.echo(f"{name}: {publication_line(publication)}")
+
+
+def publication_line(publication: AdapterPublication) -> str:
+    visibility = "private" if publication.private else "public"
+    if publication.state == "published":
+        return f"published to {publication.url} ({visibility}, commit {publication.revision})"
+    if publication.state == "failed":
+        return f"publishing to {publication.repo_id} failed: {publication.error}"
+    return f"publishing to {publication.repo_id} since {publication.attempted_at:%Y-%m-%d %H:%M}"
 
 
 @app.command("promote")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
@@ -39,9 +40,12 @@ class AdapterServing:
         *,
         served_ttl_s: float = 10.0,
         retry_s: float = 30.0,
+        after_promotion: Callable[[AdapterRecord], None] | None = None,
     ) -> None:
         """`retry_s`: how long an adapter that failed to load is reported as failing before
-        the next try, so chats and probes do not fetch and load it again on every call."""
+        the next try, so chats and probes do not fetch and load it again on every call.
+        `after_promotion` gets each newly active adapter (e.g. to publish it); what it
+        raises is logged, and the promotion stands."""
         self.model = model
         self.registry = registry
         self.artifacts = artifacts
@@ -52,6 +56,7 @@ class AdapterServing:
         self.retry_s = retry_s
         # Course -> (when, why) its active adapter last failed to load.
         self._failures: dict[str, tuple[float, AdapterUnavailable]] = {}
+        self.after_promotion = after_promotion
 
     def activate(self, record: AdapterRecord) -> Path:
         """Loads the adapter into the model server; AdapterRejected when the server refuses it
@@ -88,6 +93,7 @@ class AdapterServing:
             raise
         if previous is not None:
             self._unload_unless_active(previous)
+        self._promoted(active)
         return active, previous
 
     def promote_or_defer(self, name: str, *, force: bool = False) -> AdapterRecord:
@@ -97,7 +103,9 @@ class AdapterServing:
             return self.promote(name, force=force)[0]
         except ModelUnavailable as exc:
             log.warning("model server unavailable, %s is loaded on first use: %s", name, exc)
-            return self.registry.promote(name, force=force)[0]
+            active = self.registry.promote(name, force=force)[0]
+            self._promoted(active)
+            return active
 
     def rollback(self, course_id: str) -> tuple[AdapterRecord, AdapterRecord]:
         """Loads the adapter the active one replaced, makes it active again, then unloads the
@@ -159,6 +167,14 @@ class AdapterServing:
         for course_id in set(self._failures) - {r.course_id for r in active}:
             self._failures.pop(course_id, None)
         return failing
+
+    def _promoted(self, record: AdapterRecord) -> None:
+        if self.after_promotion is None:
+            return
+        try:
+            self.after_promotion(record)
+        except Exception:  # the promotion is committed: nothing after it may undo or fail it
+            log.exception("after promoting %s", record.name)
 
     def _load(self, record: AdapterRecord) -> None:
         """`activate`, unless it failed less than retry_s ago; AdapterUnavailable when the

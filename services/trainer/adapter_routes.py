@@ -8,7 +8,8 @@ from pydantic import BaseModel, Field
 from byosc.errors import NotFound
 from byosc.ports import Catalog
 from byosc.training.models import AdapterRecord
-from services.trainer.dependencies import CatalogDep, RegistryDep, ServingDep
+from byosc.training.publishing.models import AdapterView
+from services.trainer.dependencies import CatalogDep, PublicationsDep, RegistryDep, ServingDep
 
 router = APIRouter(tags=["adapters"])
 
@@ -22,11 +23,12 @@ class AdapterChange(BaseModel):
 
 @router.get("/courses/{course_id}/adapters")
 def list_adapters(
-    course_id: str, catalog: CatalogDep, registry: RegistryDep
-) -> list[AdapterRecord]:
-    """The course's adapters, newest first, with their training and evaluation."""
+    course_id: str, catalog: CatalogDep, registry: RegistryDep, publications: PublicationsDep
+) -> list[AdapterView]:
+    """The course's adapters, newest first, with their training, evaluation and latest
+    publication to the model hub (`publication.state` failed: `error` says why)."""
     _check_course(catalog, course_id)
-    return registry.list(course_id)
+    return publications.views(registry.list(course_id))
 
 
 @router.post("/courses/{course_id}/adapters/{name}/promote")
