@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 
+import sqlalchemy as sa
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
@@ -31,12 +32,17 @@ from byosc.errors import (
 )
 from byosc.jobs.retry import TransientError
 from byosc.llm.adapters import AdapterRejected
+from byosc.openai_compat import error_body
 from byosc.training.registry import InvalidTransition
 from services.common.docs import install_docs
 from services.common.request_middleware import RequestIds, RequestMetrics
 from services.common.validation_errors import capped_validation_errors
 
 log = logging.getLogger(__name__)
+
+# A restart or failover of the metadata database takes seconds: clients are told to come
+# back, as on any other overload, instead of getting a 500.
+DATABASE_RETRY_AFTER_S = 5
 
 # Readiness probe: returns dependency name -> "ok" or a reason it is not.
 ReadyCheck = Callable[[FastAPI], Awaitable[dict[str, str]]]
@@ -88,6 +94,8 @@ def install_common(
         return JSONResponse({"detail": str(exc)}, status_code=error_status(exc))
 
     app.exception_handler(RequestValidationError)(capped_validation_errors)
+    for unreachable in (sa.exc.OperationalError, sa.exc.InterfaceError):
+        app.exception_handler(unreachable)(_database_unreachable)
     install_docs(app)
 
     # RequestIds wraps RequestMetrics (the later one added is the outer): the ID is set
@@ -117,3 +125,12 @@ def install_common(
     @app.get("/metrics", tags=["ops"], response_class=PlainTextResponse)
     def metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+async def _database_unreachable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("metadata database unreachable: %s", str(exc).splitlines()[0][:300])
+    message = f"the metadata database is not answering; retry in {DATABASE_RETRY_AFTER_S} s"
+    # OpenAI clients read their error shape; this API's clients read "detail".
+    answer = error_body(503, message) if request.url.path.startswith("/v1/") else {}
+    headers = {"retry-after": str(DATABASE_RETRY_AFTER_S)}
+    return JSONResponse({"detail": message, **answer}, status_code=503, headers=headers)

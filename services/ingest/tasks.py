@@ -29,6 +29,7 @@ from services.common.jobqueue import (
     SCHEDULED_REFRESHES,
     CeleryJobQueue,
 )
+from services.ingest.outages import OutageTolerantTask
 
 
 class _Context(JobContext, DatasetContext, Protocol):
@@ -46,6 +47,7 @@ CONSUMER_LIMITS: dict[str, Any] = {"time_limit": None, "soft_time_limit": None}
 # exponential backoff and jitter on transient errors only. max_retries is overridden from
 # settings.queue.max_attempts through task_annotations.
 RETRY_POLICY: dict[str, Any] = {
+    "base": OutageTolerantTask,  # waits out a metadata-database outage instead of losing work
     "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,
