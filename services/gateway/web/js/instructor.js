@@ -6,10 +6,12 @@ import { clear, el, field } from "./dom.js";
 import { showGaps, showKeys } from "./gaps.js";
 import { showLtiScores } from "./lti_scores.js";
 import { showMaterial, showSearch } from "./material.js";
+import { showSchedule } from "./schedule.js";
 import { showTraining } from "./training.js";
 
 const TABS = [
   ["material", "Material", showMaterial],
+  ["schedule", "Schedule", showSchedule],
   ["search", "Try a search", showSearch],
   ["training", "Datasets and training", showTraining],
   ["gaps", "What students miss", showGaps],
