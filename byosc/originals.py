@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
+from byosc.disk_room import ensure_room
 from byosc.domain import Course, Document, SourceFile, content_hash
 from byosc.errors import ByoscError
 from byosc.settings import Settings
@@ -67,6 +68,7 @@ class OriginalStore:
         target = self.path(course_id, digest)
         if target.is_file() and target.stat().st_size == len(data):
             return target
+        ensure_room(self.root, len(data))
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=_TEMP_PREFIX)
         try:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from byosc.disk_room import ensure_room
 from byosc.domain import FileError, refused_file_id
 from byosc.errors import BadFile, Conflict, NotFound
 from byosc.extract import check_content
@@ -91,6 +92,7 @@ def save_uploads(
                 result.refused.append(FileError(filename=raw_name, reason=reason))
             continue
         digests[name] = digest
+        ensure_room(folder, len(data))  # the whole upload fails: 507 with the reason
         if _write_atomically(folder, name, data):
             result.replaced.append(name)
         result.saved.append(name)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import qdrant_edge as qe
 
+from byosc.disk_room import ensure_room
 from byosc.domain import Chunk, ScoredChunk
 from byosc.index.points import (
     COURSE_FIELD,
@@ -48,6 +49,7 @@ class EdgeIndex:
         return self._shard
 
     def upsert(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        ensure_room(self.path)  # a full disk under the shard's memory maps is a SIGBUS
         for batch in checked_batches(chunks, vectors, self.dimension):
             points = [_point(chunk, vector) for chunk, vector in batch]
             self.shard.update(qe.UpdateOperation.upsert_points(points))

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import httpx
 
+from byosc.disk_room import StorageFull
 from byosc.domain import Chunk, ScoredChunk, SearchMode
 from byosc.request_ids import request_id_headers
 
@@ -73,6 +74,8 @@ def _check(response: httpx.Response) -> httpx.Response:
     """A request the index refused as invalid raises ValueError, as the in-process indexes do."""
     if response.status_code == 422:
         raise ValueError(response.json().get("detail", response.text))
+    if response.status_code == 507:  # the owner's disk is full: the job says so, not "507"
+        raise StorageFull(response.json().get("detail", response.text))
     return response.raise_for_status()
 
 

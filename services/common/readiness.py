@@ -5,7 +5,6 @@ one hung dependency is reported as such instead of hanging the probe."""
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,8 @@ from typing import Any
 import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+
+from byosc.disk_room import ensure_room
 
 # A blocking probe: returns when the dependency answered, raises when it did not.
 Probe = Callable[[], Any]
@@ -72,28 +73,10 @@ def redis_server(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> Probe:
     return probe
 
 
-# Below this, writes of originals and index segments are about to fail (ENOSPC): reported
-# before they do, not after.
-MIN_FREE_BYTES = 64 * 1024 * 1024
-
-
-class LowOnSpace(Exception):
-    """The data directory's file system is (nearly) full."""
-
-
-def free_space(path: Path, minimum_bytes: int = MIN_FREE_BYTES) -> Probe:
-    """The file system holding the data directory (uploads, originals, an Edge shard)."""
-
-    def probe() -> None:
-        stats = os.statvfs(path if path.exists() else path.parent)
-        free = stats.f_bavail * stats.f_frsize
-        if free < minimum_bytes:
-            raise LowOnSpace(
-                f"{free // (1024 * 1024)} MiB free in {path}; writes fail below "
-                f"{minimum_bytes // (1024 * 1024)} MiB"
-            )
-
-    return probe
+def free_space(path: Path) -> Probe:
+    """The file system holding the data directory (uploads, originals, an Edge shard): the
+    same room uploads and index writes need (byosc.disk_room)."""
+    return lambda: ensure_room(path)
 
 
 class DependencyNotReady(Exception):

@@ -19,6 +19,7 @@ from prometheus_client import (
     generate_latest,
 )
 
+from byosc.disk_room import StorageFull
 from byosc.errors import (
     AlreadyExists,
     BadFile,
@@ -59,6 +60,7 @@ _STATUS: list[tuple[type[ByoscError], int]] = [
     (ModelsMissing, 503),
     (InvalidTransition, 409),  # e.g. promoting an adapter that failed its evaluation
     (AdapterRejected, 502),  # the model server refused the adapter
+    (StorageFull, 507),  # Insufficient Storage: the data directory's disk
 ]
 
 
