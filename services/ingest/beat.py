@@ -10,20 +10,45 @@ within one interval expires: a worker that was down does not run a pile of stale
 Run one beat per deployment; a second one by mistake only sends more ticks, and the claim
 in the database still starts each run once.
 
+Each turn of beat's loop touches a heartbeat file (`heartbeat_path()`), which the k8s liveness
+probe checks for freshness: beat serves no HTTP and answers no `celery inspect ping`.
+
 `python -m services.ingest.beat` (or `byosc beat`) runs it.
 """
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
+from celery.beat import Scheduler
 
 from byosc.settings import Settings
 from services.common.jobqueue import QUEUE_OF, SCHEDULED_REFRESHES, configure_celery
 from services.ingest import process_start
 
 ENTRY = "scheduled-refreshes"
+# The loop wakes at least this often whatever the tick, so the heartbeat stays fresh for a
+# probe that allows two minutes even with a tick of an hour.
+HEARTBEAT_EVERY_S = 30.0
+
+
+def heartbeat_path() -> Path:
+    """In the temporary directory (TMPDIR, else /tmp): the one writable path of the pod."""
+    return Path(tempfile.gettempdir()) / "byosc-beat.heartbeat"
+
+
+class HeartbeatScheduler(Scheduler):
+    """Celery's in-memory scheduler, touching the heartbeat after each turn of the loop. A
+    send that fails (broker down) is logged by Celery and the loop goes on, so an outage
+    does not restart beat: the tick after the broker is back starts what is overdue."""
+
+    def tick(self, *args: Any, **kwargs: Any) -> float:
+        interval: float = super().tick(*args, **kwargs)
+        heartbeat_path().touch()
+        return interval
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -37,9 +62,10 @@ def create_beat_app(settings: Settings) -> Celery:
     app.conf.update(
         beat_schedule=beat_schedule(settings),
         # In memory: the schedules live in the metadata DB, so beat needs no state file.
-        beat_scheduler="celery.beat:Scheduler",
-        # Wake at least once a tick, however the clock moves.
-        beat_max_loop_interval=settings.schedules.tick_s,
+        beat_scheduler=f"{__name__}:HeartbeatScheduler",
+        # Wake at least once a tick, however the clock moves, and often enough to keep the
+        # heartbeat fresh.
+        beat_max_loop_interval=min(settings.schedules.tick_s, HEARTBEAT_EVERY_S),
     )
     return app
 
