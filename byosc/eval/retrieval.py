@@ -23,6 +23,7 @@ from byosc.eval.metrics import mrr_at, ndcg_at, percentile, recall_at
 from byosc.ingest import Pipeline, index_document
 from byosc.ports import Embedder, Extracted, SearchIndex
 from byosc.rag.conversation import KeywordRewriter, QueryRewriter
+from byosc.rag.course_spelling import CourseSpellers
 from byosc.rag.rerank import Reranker
 from byosc.rag.retrieve import Retriever
 from byosc.settings import RagSettings
@@ -30,13 +31,19 @@ from byosc.settings import RagSettings
 DEPTH = 100
 # Share of answerable questions the calibrated relevance threshold must still answer.
 KEEP = 0.95
-# What each variant changes in the chat's retrieval settings.
+# What each variant changes in the chat's retrieval settings. "hybrid" is the default;
+# "hybrid-engine" was the default before page fusion and spelling correction.
+_OFF: dict[str, object] = {"mmr_lambda": None, "spelling": "off", "fusion": "pages"}
 VARIANTS: dict[str, dict[str, object]] = {
-    "dense": {"mode": "dense", "mmr_lambda": None},
-    "bm25": {"mode": "sparse", "mmr_lambda": None},
-    "hybrid": {"mode": "hybrid", "mmr_lambda": None},
-    "hybrid-dbsf": {"mode": "hybrid-dbsf", "mmr_lambda": None},
-    "hybrid+mmr": {"mode": "hybrid", "mmr_lambda": 0.7},
+    "dense": {**_OFF, "mode": "dense"},
+    "bm25": {**_OFF, "mode": "sparse"},
+    "bm25+spell": {**_OFF, "mode": "sparse", "spelling": "lexical"},
+    "hybrid": {**_OFF, "mode": "hybrid", "spelling": "lexical"},
+    "hybrid-nospell": {**_OFF, "mode": "hybrid"},
+    "hybrid-spell-both": {**_OFF, "mode": "hybrid", "spelling": "both"},
+    "hybrid-engine": {**_OFF, "mode": "hybrid", "fusion": "engine"},
+    "hybrid-dbsf": {**_OFF, "mode": "hybrid-dbsf"},
+    "hybrid+mmr": {**_OFF, "mode": "hybrid", "spelling": "lexical", "mmr_lambda": 0.7},
 }
 
 
@@ -127,9 +134,10 @@ def evaluate(
     passage_of = index_corpus(dataset, scratch)
     results: dict[str, Scores] = {}
     relevance: dict[str, float] = {}
+    speller = CourseSpellers(scratch.pipeline.catalog, scratch.index)
     for name in variants:
         settings = base.model_copy(update={**VARIANTS[name], "candidates": DEPTH})
-        retriever = Retriever(scratch.embedder, scratch.index, settings, reranker)
+        retriever = Retriever(scratch.embedder, scratch.index, settings, reranker, speller)
         results[name], seen = _run(dataset, scratch.course_id, retriever, passage_of, rewrite)
         # The best candidate's cosine barely depends on the variant: take the first's.
         relevance = relevance or seen

@@ -34,6 +34,7 @@ from byosc.rag.async_model import AsyncChatModel, BreakerAsyncChatModel, Threade
 from byosc.rag.chat_observer import ChatObserver, Unobserved
 from byosc.rag.citations import cite, cite_all
 from byosc.rag.conversation import KeywordRewriter, QueryRewriter, fit_history
+from byosc.rag.course_spelling import CourseSpellers
 from byosc.rag.extractive import EXTRACTIVE, extractive_answer, supporting_source
 from byosc.rag.prompt import MARKUP, build_messages
 from byosc.rag.rerank import Reranker
@@ -91,7 +92,7 @@ class RagChat:
         self._async_model: tuple[ChatModel, AsyncChatModel] | None = None
         self.rag = rag
         self.base_model = base_model
-        self.retriever = Retriever(embedder, index, rag, reranker)
+        self.retriever = Retriever(embedder, index, rag, reranker, CourseSpellers(catalog, index))
         self.rewriter = rewriter or KeywordRewriter()
         self.tokens = tokens or TokenCounter.approximate()
         # The course's active LoRA adapter, by served name; None: the base model.

@@ -4,11 +4,20 @@ fused in the engine), rerank, and judge whether the best chunk is relevant at al
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from byosc.domain import ScoredChunk
+from byosc.index.points import prefetch_limit
 from byosc.ports import Embedder, SearchIndex
+from byosc.rag.fusion import fuse_pages
 from byosc.rag.rerank import Reranker, cosine_to, mmr
 from byosc.settings import RagSettings
+
+
+class QuerySpeller(Protocol):
+    def correct(self, course_id: str, query: str) -> str:
+        """The query with words the course does not hold corrected to its own."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -26,27 +35,29 @@ class Retriever:
         index: SearchIndex,
         rag: RagSettings,
         reranker: Reranker | None = None,
+        speller: QuerySpeller | None = None,
     ) -> None:
         self.embedder = embedder
         self.index = index
         self.rag = rag
         self.reranker = reranker
+        self.speller = speller
 
     def retrieve(self, course_id: str, query: str, limit: int) -> Retrieved:
         """The course's `limit` best chunks for the query, by the settings' mode and reranking."""
-        vector = self.embedder.embed_query(query)
+        lexical = self._corrected(course_id, query)
+        vector = self.embedder.embed_query(lexical if self.rag.spelling == "both" else query)
         depth = max(limit, self.rag.candidates)
-        candidates = self.index.search(
-            course_id, vector, query, depth, mode=self.rag.mode, with_vectors=True
-        )
+        if self.rag.mode == "hybrid" and self.rag.fusion == "pages":
+            candidates = self._fused_by_page(course_id, vector, lexical, depth)
+        else:
+            candidates = self.index.search(
+                course_id, vector, lexical, depth, mode=self.rag.mode, with_vectors=True
+            )
+            candidates = _with_relevance(vector, candidates)
         if not candidates:
             return Retrieved(chunks=[], relevance=0.0)
-        cosines = cosine_to(vector, candidates)
-        relevance = float(cosines.max())
-        candidates = [
-            c.model_copy(update={"relevance": float(cosine)})
-            for c, cosine in zip(candidates, cosines, strict=True)
-        ]
+        relevance = max(c.relevance or 0.0 for c in candidates)
         if self.reranker is not None:
             candidates = self.reranker.rerank(query, candidates)
         lambda_ = self.rag.mmr_lambda
@@ -54,6 +65,37 @@ class Retriever:
         chunks = [c.model_copy(update={"vector": None}) for c in chosen]
         return Retrieved(chunks=chunks, relevance=relevance)
 
+    def _fused_by_page(
+        self, course_id: str, vector: list[float], text: str, depth: int
+    ) -> list[ScoredChunk]:
+        """Dense and BM25 rankings, each as deep as the engine's hybrid prefetch, fused page
+        by page here (byosc.rag.fusion)."""
+        sides = [
+            _with_relevance(
+                vector,
+                self.index.search(
+                    course_id, vector, text, prefetch_limit(depth), mode=mode, with_vectors=True
+                ),
+            )
+            for mode in ("dense", "sparse")
+        ]
+        cosine = {c.chunk.id: c.relevance or 0.0 for side in sides for c in side}
+        return fuse_pages(sides, cosine)[:depth]
+
+    def _corrected(self, course_id: str, query: str) -> str:
+        if self.speller is None or self.rag.spelling == "off" or self.rag.mode == "dense":
+            return query
+        return self.speller.correct(course_id, query)
+
     def covers(self, retrieved: Retrieved) -> bool:
         """Whether the material plausibly answers: the best chunk clears the threshold."""
         return bool(retrieved.chunks) and retrieved.relevance >= self.rag.min_relevance
+
+
+def _with_relevance(vector: list[float], candidates: list[ScoredChunk]) -> list[ScoredChunk]:
+    """Each candidate with its cosine similarity to the query as its relevance."""
+    cosines = cosine_to(vector, candidates)
+    return [
+        c.model_copy(update={"relevance": float(cosine)})
+        for c, cosine in zip(candidates, cosines, strict=True)
+    ]

@@ -19,6 +19,18 @@ class RagSettings(BaseModel):
         description="Retrieval: dense, sparse (BM25), hybrid (RRF) or hybrid-dbsf. The default "
         "was chosen on the real-decks evaluation set (README, Retrieval quality).",
     )
+    fusion: Literal["pages", "engine"] = Field(
+        default="pages",
+        description="How hybrid mode fuses its dense and BM25 rankings: pages, here, page by "
+        "page with ties to the page closer by cosine (byosc.rag.fusion); engine, the index "
+        "engine's RRF over chunks (ties in storage order).",
+    )
+    spelling: Literal["off", "lexical", "both"] = Field(
+        default="lexical",
+        description="Query words the course's BM25 index does not hold are corrected to the "
+        "closest course word (5+ letters, 1 edit; 8+ letters, 2 edits): off; lexical, for the "
+        "BM25 side only; both, the corrected query is also the one embedded.",
+    )
     candidates: int = Field(
         default=20, ge=1, le=200, description="Chunks fetched before reranking picks top_k."
     )
