@@ -10,7 +10,7 @@ from byosc.index.points import sparse_query, sparse_text
 from byosc.ports import Catalog, SearchIndex
 from byosc.rag.spelling import Speller, english_words, word_frequencies
 
-# Courses whose spellers stay in memory (a few MB each for a large course).
+# Courses whose spellers stay in memory (about 14 MB for one of 30,000 distinct words).
 CACHED_COURSES = 16
 
 
