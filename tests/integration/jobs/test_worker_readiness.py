@@ -22,9 +22,10 @@ def cpu_only(tmp_path: Path, byosc_home: Path) -> Iterator[Cluster]:
     folder.mkdir(parents=True)
     (folder / "note.md").write_text("# Note\n\nA semaphore counts free resources.\n")
     env = {"BYOSC_QUEUE__QUEUES": "cpu"}
-    with cluster(tmp_path / "data", byosc_home, redis_db=8, allowed_root=folder.parent, env=env) as c:
-        c.local_course("notes", folder)
-        yield c
+    data = tmp_path / "data"
+    with cluster(data, byosc_home, redis_db=8, allowed_root=folder.parent, env=env) as running:
+        running.local_course("notes", folder)
+        yield running
 
 
 def test_idle_queues_without_workers_are_ready(cpu_only: Cluster) -> None:
