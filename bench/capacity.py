@@ -35,6 +35,7 @@ POLICIES = ["one pool", "per faculty", "one pool, adapters cached"]
 SWEPT = ["one pool", "per faculty", "one pool, running trigger"]
 SCALES = [1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0]
 PEAK_DAYS = 3
+SHOWN_SCALE = 8.0  # the sweep's load drawn in the replicas plot
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,14 +68,20 @@ def _run(args: argparse.Namespace) -> int:
     peak = peak_days(sem, PEAK_DAYS)
     swept = [p for p in layouts if p.name in SWEPT]
     swept += policies(cluster, sem, [n for n in SWEPT if n not in args.policies])
-    sweeps = {p.name: _sweep(p, sem, peak, args.scales, inputs) for p in swept}
-    conclusions = _conclusions(out, sweeps, inputs)
+    sweeps, shown = {}, {}
+    for policy in swept:
+        sweeps[policy.name], results = _sweep(policy, sem, peak, args.scales, inputs)
+        shown[policy.name] = results.get(SHOWN_SCALE) or results[max(results)]
+    workers: dict[str, list[str]] = {}
+    for worker in cluster.role("worker"):
+        for queue in worker.queues:
+            workers.setdefault(queue, []).append(worker.name)
+    conclusions = _conclusions(out, sweeps, inputs, workers)
     plots = []
     if not args.no_plots:
         from capacity_model.plots import draw
 
-        week = slice(peak.start - peak.start % 7, peak.start - peak.start % 7 + 7)
-        plots = draw(Path(args.plots), runs, week, sweeps, inputs.ttft_slo_s, inputs.gpu_hour_usd)
+        plots = draw(Path(args.plots), runs, shown, sweeps, inputs, SHOWN_SCALE)
     body = {
         "benchmark": "capacity",
         "machine": platform.machine(),
@@ -103,9 +110,12 @@ def run_policy(policy: Any, sem: Any) -> Any:
     return run(policy, sem, sem.chats(policy.masks))
 
 
-def _sweep(policy: Any, sem: Any, peak: slice, scales: list[float], inputs: Inputs) -> list[Any]:
-    rows = []
+def _sweep(
+    policy: Any, sem: Any, peak: slice, scales: list[float], inputs: Inputs
+) -> tuple[list[dict[str, Any]], dict[float, Any]]:
+    rows, results = [], {}
     for scale, result in sweep(policy, sem, scales, peak):
+        results[scale] = result
         hours = hourly(result, policy, inputs.seed)
         facts = summary(result, hours, inputs)
         top = facts["peak_hour"]
@@ -124,11 +134,14 @@ def _sweep(policy: Any, sem: Any, peak: slice, scales: list[float], inputs: Inpu
                 "saturated": sorted(saturated(result, policy)),
             }
         )
-    return rows
+    return rows, results
 
 
 def _conclusions(
-    out: dict[str, Any], sweeps: dict[str, list[dict[str, Any]]], inputs: Inputs
+    out: dict[str, Any],
+    sweeps: dict[str, list[dict[str, Any]]],
+    inputs: Inputs,
+    workers: dict[str, list[str]],
 ) -> list[str]:
     lines = []
     for name, facts in out.items():
@@ -158,6 +171,25 @@ def _conclusions(
                 f"{name}: some hour's p99 goes over {slo:g} s from {ramp['scale']:g}x "
                 f"({ramp['worst_hour_ttft_p99_s']} s, while replicas start)"
             )
+    first = next(iter(out.values()))
+    for queue, waits in first["queue_wait_s"].items():
+        if waits["max"] and waits["max"] > 3600:
+            held = [
+                f"{worker} at its max for {minutes / 60:.0f} h"
+                for worker, minutes in first["saturated_minutes"].items()
+                if worker in workers.get(queue, ())
+            ]
+            lines.append(
+                f"nightly work at today's load: tasks on queue {queue} wait up to "
+                f"{waits['max'] / 3600:.1f} h (p99 {waits['p99'] / 3600:.1f} h)"
+                + (f"; {', '.join(held)} of the semester" if held else "")
+            )
+    adapter = first["refresh_to_new_adapter_s"]
+    if adapter["p50"] is not None:
+        lines.append(
+            f"a course's new adapter is served {adapter['p50'] / 3600:.1f} h after its "
+            f"nightly refresh starts (median; longest {adapter['max'] / 3600:.1f} h)"
+        )
     if {"one pool", "per faculty"} <= out.keys():
         one, faculty = out["one pool"], out["per faculty"]
         cheaper = "one pool" if one["gpu_cost_usd"] <= faculty["gpu_cost_usd"] else "per faculty"

@@ -11,6 +11,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # the backend is chosen first
 import numpy as np
 
+from .inputs import Inputs
 from .report import Hourly
 from .simulation import Result
 
@@ -20,39 +21,64 @@ DAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 def draw(
     folder: Path,
     runs: dict[str, tuple[Result, Hourly]],
-    peak: slice,
+    peak: dict[str, Result],
     sweeps: dict[str, list[dict[str, Any]]],
-    slo_s: float,
-    gpu_hour_usd: float,
+    inputs: Inputs,
+    scale: float,
 ) -> list[Path]:
+    """The semester runs by policy, and the peak days at `scale` times the load by policy."""
     folder.mkdir(parents=True, exist_ok=True)
     first = next(iter(runs))
     return [
-        _replicas(folder / "replicas_peak_week.png", *runs[first], peak, first),
-        _ttft(folder / "ttft.png", runs, slo_s),
+        _replicas(folder / "replicas_peak_week.png", *runs[first], peak, scale),
+        _ttft(folder / "ttft.png", runs, inputs.ttft_slo_s),
         _queue_waits(folder / "queue_waits.png", runs[first][1], first),
-        _gpu_hours(folder / "gpu_hours.png", runs, gpu_hour_usd),
-        _sweep(folder / "load_sweep.png", sweeps, slo_s),
+        _gpu_hours(folder / "gpu_hours.png", runs, inputs.gpu_hour_usd),
+        _sweep(folder / "load_sweep.png", sweeps, inputs.ttft_slo_s),
     ]
 
 
-def _replicas(path: Path, result: Result, hours: Hourly, peak: slice, name: str) -> Path:
-    per_day = int(86_400 / result.tick_s)
-    first = int((peak.start * 86_400 - result.start_s) / result.tick_s)
-    span = slice(max(first, 0), max(first, 0) + 7 * per_day)
-    days = np.arange(result.pods[span].shape[0]) / per_day + peak.start
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(11, 6.5), sharex=True)
-    changing = [c for c in range(len(result.names)) if np.ptp(result.pods[span, c]) > 0]
-    for c in changing or range(len(result.names)):
-        top.step(days, result.pods[span, c], where="post", label=result.names[c], lw=1.2)
+def _replicas(
+    path: Path, result: Result, hours: Hourly, peak: dict[str, Result], scale: float
+) -> Path:
+    """Top: the week whose nights kept the GPU workers busiest, at today's load. Below:
+    the peak days at the sweep's shown load, vLLM and inference replicas per policy."""
+    per_day = round(86_400 / result.tick_s)
+    gpu_workers = [c for c, n in enumerate(result.names) if n.startswith("worker")]
+    weekly = result.pods[: len(result.pods) // (7 * per_day) * 7 * per_day, gpu_workers]
+    week = int(np.argmax(weekly.reshape(-1, 7 * per_day, len(gpu_workers)).sum(axis=(1, 2))))
+    span = slice(week * 7 * per_day, (week + 1) * 7 * per_day)
+    fig, (top, middle, bottom) = plt.subplots(3, 1, figsize=(11, 9))
+    days = np.arange(span.stop - span.start) / per_day + week * 7
+    for c in gpu_workers:
+        top.step(days, result.pods[span, c], where="post", label=result.names[c], lw=1)
+    top.set_title(
+        f"Worker pods in the week with the busiest nights (week {week + 1}), today's load"
+    )
     top.set_ylabel("pods")
-    top.set_title(f"Replicas over the peak week ({name}); other Deployments stay fixed")
     top.legend(ncol=4, fontsize=8, loc="upper left")
-    chats = result.chats[span].sum(axis=1) / (result.tick_s / 60)
-    bottom.plot(days, chats, lw=0.6, color="tab:gray")
+    _weekday_ticks(top, week * 7, 7)
+    for n, (name, run) in enumerate(peak.items()):
+        start = run.start_s / 86_400
+        x = start + np.arange(len(run.pods)) / per_day
+        for role, style in (("vllm", "-"), ("inference", ":")):
+            columns = [c for c, w in enumerate(run.names) if w.startswith(role)]
+            middle.step(
+                x,
+                run.pods[:, columns].sum(axis=1),
+                where="post",
+                ls=style,
+                color=f"C{n}",
+                label=f"{name}: {role}",
+                lw=1,
+            )
+        if n == 0:
+            bottom.plot(x, run.chats.sum(axis=1) / (run.tick_s / 60), lw=0.5, color="tab:gray")
+    middle.set_title(f"Peak days at {scale:g}x today's load: vLLM and inference pods by policy")
+    middle.set_ylabel("pods")
+    middle.legend(ncol=3, fontsize=7, loc="upper left")
     bottom.set_ylabel("chats per minute")
     bottom.set_xlabel("day of the semester")
-    _weekday_ticks(bottom, peak.start, 7)
     return _save(fig, path)
 
 
@@ -110,6 +136,7 @@ def _gpu_hours(path: Path, runs: dict[str, tuple[Result, Hourly]], usd: float) -
                 alpha=0.9 if hatch else 0.6,
             )
             bottom += values
+    ax.set_xticks(range(weeks), [str(w + 1) for w in range(weeks)])
     ax.set_xlabel("week of the semester")
     ax.set_ylabel(f"GPU-hours (x ${usd:g} each)")
     ax.set_title("GPU-hours per week by policy")
@@ -127,8 +154,9 @@ def _sweep(path: Path, sweeps: dict[str, list[dict[str, Any]]], slo_s: float) ->
         ax.plot(rate, worst, ls=":", color=line.get_color(), label=f"{name}: worst hour")
         for row, x, y in zip(rows, rate, p99, strict=True):
             if row["at_max_in_peak_hour"]:
-                text = ", ".join(row["at_max_in_peak_hour"]) + " at max"
-                ax.annotate(text, (x, y), fontsize=6, rotation=25, color=line.get_color())
+                text = ", ".join(row["at_max_in_peak_hour"]) + " at max from here"
+                ax.annotate(text, (x, y), fontsize=7, color=line.get_color())
+                break
     ax.axhline(slo_s, ls="--", lw=0.8, color="black", label=f"SLO {slo_s:g} s")
     ax.set_xscale("log")
     ax.set_yscale("log")
