@@ -174,7 +174,7 @@ def _conclusions(
     first = next(iter(out.values()))
     for queue, waits in first["queue_wait_s"].items():
         if waits["max"] and waits["max"] > 3600:
-            held = [
+            busy = [
                 f"{worker} at its max for {minutes / 60:.0f} h"
                 for worker, minutes in first["saturated_minutes"].items()
                 if worker in workers.get(queue, ())
@@ -182,7 +182,7 @@ def _conclusions(
             lines.append(
                 f"nightly work at today's load: tasks on queue {queue} wait up to "
                 f"{waits['max'] / 3600:.1f} h (p99 {waits['p99'] / 3600:.1f} h)"
-                + (f"; {', '.join(held)} of the semester" if held else "")
+                + (f"; {', '.join(busy)} of the semester" if busy else "")
             )
     adapter = first["refresh_to_new_adapter_s"]
     if adapter["p50"] is not None:
