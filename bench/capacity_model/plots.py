@@ -155,7 +155,14 @@ def _sweep(path: Path, sweeps: dict[str, list[dict[str, Any]]], slo_s: float) ->
         for row, x, y in zip(rows, rate, p99, strict=True):
             if row["at_max_in_peak_hour"]:
                 text = ", ".join(row["at_max_in_peak_hour"]) + " at max from here"
-                ax.annotate(text, (x, y), fontsize=7, color=line.get_color())
+                ax.annotate(
+                    text,
+                    (x, y),
+                    xytext=(6, -12),
+                    textcoords="offset points",
+                    fontsize=7,
+                    color=line.get_color(),
+                )
                 break
     ax.axhline(slo_s, ls="--", lw=0.8, color="black", label=f"SLO {slo_s:g} s")
     ax.set_xscale("log")
