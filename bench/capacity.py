@@ -62,7 +62,7 @@ def _run(args: argparse.Namespace) -> int:
             "vllm_replica_capacity_rps": round(policy.curves[0].capacity, 2),
             **summary(result, hours, inputs),
             "saturated_minutes": saturated(result, policy),
-            "hourly": hourly_json(hours, result.names),
+            "hourly": hourly_json(hours, result.names, inputs),
         }
         print(_line(policy.name, out[policy.name]))
     peak = peak_days(sem, PEAK_DAYS)

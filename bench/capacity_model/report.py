@@ -166,12 +166,14 @@ def summary(result: Result, hours: Hourly, inputs: Inputs) -> dict[str, Any]:
     }
 
 
-def hourly_json(hours: Hourly, names: list[str]) -> dict[str, Any]:
+def hourly_json(hours: Hourly, names: list[str], inputs: Inputs) -> dict[str, Any]:
+    gpu_hours = hours.gpu_hours.sum(axis=1)
     return {
         "start_hour": hours.start_h,
         "chats": hours.chats.astype(int).tolist(),
         "replicas": {n: np.round(hours.pods[:, c], 2).tolist() for c, n in enumerate(names)},
-        "gpu_hours": np.round(hours.gpu_hours.sum(axis=1), 2).tolist(),
+        "gpu_hours": np.round(gpu_hours, 2).tolist(),
+        "gpu_cost_usd": np.round(gpu_hours * inputs.gpu_hour_usd, 2).tolist(),
         "ttft_p50_s": [_round(x) for x in hours.ttft_p50],
         "ttft_p99_s": [_round(x) for x in hours.ttft_p99],
         "vllm_waiting": np.round(hours.vllm_waiting, 2).tolist(),
