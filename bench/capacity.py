@@ -32,7 +32,7 @@ from capacity_model.rules import load_objects, read_cluster  # noqa: E402
 from common import RESULTS  # noqa: E402
 
 POLICIES = ["one pool", "per faculty", "one pool, adapters cached"]
-SWEPT = ["one pool", "per faculty", "one pool, running trigger"]
+SWEPT = ["one pool", "per faculty", "one pool, waiting only"]
 SCALES = [1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0]
 PEAK_DAYS = 3
 SHOWN_SCALE = 8.0  # the sweep's load drawn in the replicas plot

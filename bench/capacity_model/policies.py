@@ -6,8 +6,8 @@
 - one pool, every adapter cached: the first with --max-cpu-loras raised to the number of
   courses, so no request waits for its adapter to be read from the volume (a what-if the
   manifests can adopt);
-- one pool, running trigger: the first with a trigger on running requests added to the
-  vLLM rule (a what-if: what keeps replicas while the load lasts).
+- one pool, waiting only: the first with the vLLM rule's trigger on running requests
+  removed, as the rule stood before it was added (what that trigger buys under load).
 A replica's curve is calibrated on the popularity of the courses it serves (for faculty
 pools, the busiest faculty's, a conservative stand-in for all).
 """
@@ -20,7 +20,7 @@ import numpy as np
 
 from .arrivals import Semester
 from .inputs import Inputs
-from .rules import Cluster, Trigger
+from .rules import Cluster
 from .simulation import Policy, Result, run
 from .vllm_replica import Curve, calibrate, engine_for
 
@@ -47,33 +47,33 @@ def policies(cluster: Cluster, semester: Semester, names: list[str]) -> list[Pol
             cached = Cluster(workloads, cluster.rules)
             curve = _curve(cached, vllm.name, courses.popularity, inputs)
             made.append(Policy(name, cached, [vllm.name], [everyone], [curve]))
-        elif name == "one pool, running trigger":
+        elif name == "one pool, waiting only":
             curve = _curve(cluster, vllm.name, courses.popularity, inputs)
-            held = _with_running_trigger(cluster, vllm.name, curve, inputs.ttft_slo_s)
-            made.append(Policy(name, held, [vllm.name], [everyone], [curve]))
+            waiting = _without_signal(cluster, vllm.name, "vllm_running")
+            made.append(Policy(name, waiting, [vllm.name], [everyone], [curve]))
         else:
             raise ValueError(f"unknown policy {name!r}")
     return made
 
 
-def _with_running_trigger(cluster: Cluster, name: str, curve: Curve, slo_s: float) -> Cluster:
-    """The vLLM rule plus a trigger on running requests (sum of vllm:num_requests_running,
-    AverageValue): the running count per replica at the highest calibrated rate whose p99
-    is within half the SLO (headroom for the minute-to-minute swing). Waiting requests
-    vanish once enough replicas serve; running ones stay while the load does."""
+def running_per_replica(curve: Curve, slo_s: float) -> float:
+    """What one replica runs (vllm:num_requests_running) at the highest calibrated rate
+    whose p99 first token is within half the SLO (headroom for the minute-to-minute
+    swing): the threshold a trigger on running requests should not exceed."""
+    within = [i for i in range(len(curve.rates)) if curve.ttft[i][-3] <= slo_s / 2] or [0]
+    return max(1.0, float(np.floor(curve.running[within[-1]])))
+
+
+def _without_signal(cluster: Cluster, name: str, signal: str) -> Cluster:
+    """The cluster with the Deployment's triggers on `signal` dropped (none if it has none)."""
     rule = cluster.rules.get(name)
     if rule is None:
-        raise ValueError(f"Deployment {name} has no scaling rule to add a trigger to")
-    within = [i for i in range(len(curve.rates)) if curve.ttft[i][-3] <= slo_s / 2] or [0]
-    target = max(1.0, float(np.floor(curve.running[within[-1]])))
-    running = Trigger(
-        signal="vllm_running",
-        target=target,
-        metric_type="AverageValue",
-        source=f"what-if: sum(vllm:num_requests_running) per replica {target:g}",
-    )
+        raise ValueError(f"Deployment {name} has no scaling rule")
+    kept = tuple(t for t in rule.triggers if t.signal != signal)
+    if not kept:
+        raise ValueError(f"Deployment {name} scales only on {signal}; nothing would be left")
     rules = dict(cluster.rules)
-    rules[name] = dataclasses.replace(rule, triggers=(*rule.triggers, running))
+    rules[name] = dataclasses.replace(rule, triggers=kept)
     return Cluster(cluster.workloads, rules)
 
 

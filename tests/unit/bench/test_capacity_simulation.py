@@ -1,5 +1,6 @@
 """The capacity model's simulation on a small university: more load gets more replicas up
-to the manifests' max, a capped pool waits longer, a threshold changed in a rendered copy
+to the manifests' max, a capped pool waits longer, vLLM's running-requests trigger keeps
+the SLO where waiting requests alone do not, a threshold changed in a rendered copy
 changes the replicas, and the CLI refuses bad input with the field named."""
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 from bench.capacity import main
 from bench.capacity_model.arrivals import Semester, semester
 from bench.capacity_model.inputs import Inputs
-from bench.capacity_model.policies import peak_days, policies
+from bench.capacity_model.policies import peak_days, policies, running_per_replica
 from bench.capacity_model.report import hourly, summary
 from bench.capacity_model.rules import read_cluster
 from bench.capacity_model.simulation import Policy, Result, run
@@ -90,6 +91,26 @@ def test_a_threshold_changed_in_a_rendered_copy_changes_the_replicas(one_pool, s
         for policy in (one_pool, lax)
     ]
     assert pod_minutes[1] < pod_minutes[0]
+
+
+def test_the_running_trigger_holds_vllm_where_waiting_alone_lets_it_go(one_pool, small, rendered):
+    (waiting_only,) = policies(read_cluster(rendered), small, ["one pool, waiting only"])
+    signals = [
+        {t.signal for t in p.cluster.rules[p.pools[0]].triggers} for p in (one_pool, waiting_only)
+    ]
+    assert signals[0] - signals[1] == {"vllm_running"}
+    (running,) = (
+        t for t in one_pool.cluster.rules[one_pool.pools[0]].triggers if t.signal == "vllm_running"
+    )
+    # Not above what a replica runs while its p99 stays within half the SLO.
+    assert running.target <= running_per_replica(one_pool.curves[0], SMALL.ttft_slo_s)
+    # At a load that needs several replicas, waiting alone lets the pool shrink back
+    # into a new queue after each scale-up; running requests hold it.
+    p99 = {}
+    for policy in (one_pool, waiting_only):
+        result = _peak_day(policy, small, 80)
+        p99[policy.name] = summary(result, hourly(result, policy, 1), SMALL)["ttft_p99_s"]
+    assert p99["one pool"] < SMALL.ttft_slo_s < p99["one pool, waiting only"]
 
 
 def test_a_replica_with_more_adapters_than_slots_waits_longer(rendered):

@@ -165,11 +165,17 @@ def test_every_prometheus_query_stays_in_the_namespace() -> None:
                         assert ("namespace", "=", namespace) in matchers, trigger
 
 
-def test_vllm_scales_on_its_queue_and_its_kv_cache() -> None:
+def test_vllm_scales_on_running_and_waiting_requests_and_its_kv_cache() -> None:
     for overlay in OVERLAYS:
-        waiting, kv_cache = _triggers(overlay, "vllm", "prometheus")
-        assert "vllm:num_requests_waiting" in waiting["metadata"]["query"]
-        assert waiting.get("metricType", "AverageValue") == "AverageValue"
+        running, waiting, kv_cache = _triggers(overlay, "vllm", "prometheus")
+        # Counts summed over the replicas, compared per replica (AverageValue): running
+        # holds the pool while the load lasts, waiting alone empties once it has caught up.
+        for trigger, metric in ((running, "running"), (waiting, "waiting")):
+            (selector,) = _selectors(trigger["metadata"]["query"])
+            assert selector[0] == f"vllm:num_requests_{metric}", trigger
+            assert trigger["metadata"]["query"].startswith("sum("), trigger
+            assert trigger.get("metricType", "AverageValue") == "AverageValue"
+            assert float(trigger["metadata"]["threshold"]) >= 1
         # A utilisation, not a count: compared with the mean over the replicas.
         names = {name for name, _ in _selectors(kv_cache["metadata"]["query"])}
         assert names == {"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"}
