@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from typing import TYPE_CHECKING
 
 from byosc.index.points import sparse_query, sparse_text
 from byosc.ports import Catalog, SearchIndex
-from byosc.rag.spelling import Speller, english_words, word_frequencies
+
+if TYPE_CHECKING:  # the speller needs numpy, which the gateway image (this module's CLI) lacks
+    from byosc.rag.spelling import Speller
 
 # Courses whose spellers stay in memory (about 14 MB for one of 30,000 distinct words).
 CACHED_COURSES = 16
@@ -44,6 +47,8 @@ class CourseSpellers:
         return speller
 
     def _build(self, course_id: str, documents: frozenset[str]) -> Speller:
+        from byosc.rag.spelling import Speller, english_words, word_frequencies
+
         texts = [
             sparse_text(chunk)
             for document_id in sorted(documents)
