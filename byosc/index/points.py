@@ -23,7 +23,9 @@ DENSE = "dense"
 SPARSE = "bm25"
 COURSE_FIELD = "course_id"
 DOCUMENT_FIELD = "document_id"
-# RRF fusion of the dense and BM25 rankings, in prefetch order (dense first). Chosen on the
+# RRF fusion of the dense and BM25 rankings in the engine, in prefetch order (dense first):
+# the chat's hybrid mode with rag.fusion=engine (the default fuses page by page instead,
+# byosc/rag/fusion.py). Chosen on the
 # real-decks evaluation set (examples/real-decks/eval: two lecture decks nobody here wrote)
 # by a grid of k in 2..60 and dense weight 1..3, and reported on the other sets (README,
 # "Retrieval quality"): a very small k, which lets the top few of each side decide, and
