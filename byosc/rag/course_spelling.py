@@ -7,7 +7,6 @@ import threading
 from collections import OrderedDict
 from typing import TYPE_CHECKING
 
-from byosc.index.points import sparse_query, sparse_text
 from byosc.ports import Catalog, SearchIndex
 
 if TYPE_CHECKING:  # the speller needs numpy, which the gateway image (this module's CLI) lacks
@@ -47,6 +46,8 @@ class CourseSpellers:
         return speller
 
     def _build(self, course_id: str, documents: frozenset[str]) -> Speller:
+        # Both load libraries the gateway image (this module's CLI) lacks: qdrant_edge, numpy.
+        from byosc.index.points import sparse_query, sparse_text
         from byosc.rag.spelling import Speller, english_words, word_frequencies
 
         texts = [

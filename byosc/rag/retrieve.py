@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from byosc.domain import ScoredChunk
-from byosc.index.points import prefetch_limit
 from byosc.ports import Embedder, SearchIndex
 from byosc.rag.fusion import fuse_pages
 from byosc.rag.rerank import Reranker, cosine_to, mmr
@@ -70,6 +69,10 @@ class Retriever:
     ) -> list[ScoredChunk]:
         """Dense and BM25 rankings, each as deep as the engine's hybrid prefetch, fused page
         by page here (byosc.rag.fusion)."""
+        # Imported here: it loads the index library, which the gateway image (whose CLI
+        # imports the chat) does not have.
+        from byosc.index.points import prefetch_limit
+
         sides = [
             _with_relevance(
                 vector,
