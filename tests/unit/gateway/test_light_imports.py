@@ -12,7 +12,15 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-HEAVY = ("numpy", "torch", "transformers", "sentence_transformers", "celery", "qdrant_client", "qdrant_edge")
+HEAVY = (
+    "numpy",
+    "torch",
+    "transformers",
+    "sentence_transformers",
+    "celery",
+    "qdrant_client",
+    "qdrant_edge",
+)
 
 # Runs in the child. The finder sits first on sys.meta_path, records every attempt to
 # import a heavy package (a guarded `try: import numpy` counts too: it means the code
