@@ -28,6 +28,11 @@ pytestmark = pytest.mark.slow
 MATERIAL = Path(__file__).resolve().parents[2] / "examples" / "sample-course" / "material"
 LECTURES = [MATERIAL / "01-processes-and-threads.md", MATERIAL / "02-cpu-scheduling.md"]
 QUESTION = "What is round-robin scheduling?"
+# Asks for a long answer: the model server must still be generating when it is killed.
+LONG_QUESTION = (
+    "Explain round-robin scheduling step by step: the ready queue, the time quantum, what "
+    "happens when the quantum expires, and how the quantum's length changes response time."
+)
 # Generous, for a loaded CPU; a degraded answer must come far sooner than this.
 MODEL_TIMEOUT_S = 120.0
 QUICK_S = 10.0
@@ -158,7 +163,7 @@ def test_a_stream_cut_by_a_crash_ends_with_the_passages_and_without_the_partial_
 ) -> None:
     chat = _chat_of(inference)
     request = ChatRequest(
-        course_id="os", messages=[ChatMessage(role="user", content=QUESTION)], max_tokens=96
+        course_id="os", messages=[ChatMessage(role="user", content=LONG_QUESTION)], max_tokens=96
     )
     events = chat.stream(request)
     first = next(events)
