@@ -3,8 +3,8 @@
 Retrieval sees one query, so a follow-up such as "and what are its disadvantages?" must
 carry its topic from earlier turns, and an elliptic one such as "and round robin?" must
 carry the earlier question with its new topic in place. `KeywordRewriter` does that with
-word rules (the embedded default); `LlmRewriter` asks a capable model and checks what it
-says.
+word rules (the embedded default, which `byosc.rag.follow_ups` holds); `LlmRewriter` asks
+a capable model and checks what it says.
 """
 
 from __future__ import annotations
@@ -16,66 +16,19 @@ from typing import NamedTuple, Protocol
 
 from byosc.domain import ChatMessage
 from byosc.ports import ChatModel
+from byosc.rag.follow_ups import (
+    ASPECT_WORDS,
+    WORD,
+    elliptic_topic,
+    is_content,
+    is_follow_up,
+    is_topic,
+    normalise,
+    topic_terms,
+    words_of,
+)
 
 log = logging.getLogger(__name__)
-
-_WORD = re.compile(r"[A-Za-z0-9]+(?:['_+-][A-Za-z0-9]+)*")
-
-
-def _word_set(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-_STOPWORDS = _word_set(
-    """
-    a about above after again against all also am an and another any are as at be because
-    been before being below between both but by can could did do does doing done down during
-    each either else ever every few for from further get gets got had has have having he her
-    here hers him his how i if in into is it it's its itself just least less let like lot lots
-    many may me might more most much must my neither no nor not now of off ok okay on once one
-    ones only or other our out over own please quite rather really same say shall she should
-    so some something such tell than thank thanks that that's the their them then there these
-    they this those through to too under until up us very was we were what what's when where
-    which while who whom whose why will with would yes yet you your
-    define describe explain give mean means meaning meant show
-    """
-)
-
-# Words naming a facet of a topic rather than a topic: "its disadvantages" has no topic.
-_ASPECT_WORDS = _word_set(
-    """
-    advantage advantages benefit benefits better compare compared comparison con cons detail
-    details difference differences different differ differs disadvantage disadvantages
-    downside downsides drawback drawbacks elaborate example examples exactly faster happen
-    happens important importance instead issue issues limitation limitations main matter
-    matters need needed pro problem problems pros purpose slower use used uses usage work
-    working works worse
-    """
-)
-
-_REFERENCES = _word_set(
-    "it it's its they them their theirs this that these those there one ones former latter"
-)
-_BE_VERBS = _word_set("is are was were be been isn't aren't")
-# "In this course, ..." points at the course, not at an earlier turn.
-_COURSE_WORDS = _word_set(
-    "course class lecture lectures chapter handout module material slide slides unit"
-)
-_OPENERS = (("and",), ("but",), ("also",), ("why",), ("what", "about"), ("how", "about"))
-_DEFINITIONS = (("what", "is"), ("what", "are"), ("what's",), ("who", "is"), ("define",))
-_SHORT_FOLLOW_UP_WORDS = 6
-# Longest first: "and what about" must not stop at "and".
-_ELLIPSIS_OPENERS = (
-    ("and", "what", "about"),
-    ("and", "how", "about"),
-    ("but", "what", "about"),
-    ("what", "about"),
-    ("how", "about"),
-    ("and",),
-    ("but",),
-)
-# Words an elliptic follow-up may hold besides its topic: "and for the TLB then?".
-_ELLIPSIS_FILLERS = _word_set("a an also for in of on the then too with")
 
 
 class QueryRewriter(Protocol):
@@ -117,37 +70,20 @@ def _standalone(questions: list[str]) -> _Query:
         return _Query(latest)
     new_topic = elliptic_topic(latest)
     if new_topic is not None:
-        if any(word.lower() in _ASPECT_WORDS for word in _words(new_topic)):
+        if any(word.lower() in ASPECT_WORDS for word in words_of(new_topic)):
             return _Query(latest)  # "what about SJF's drawbacks?" says all it asks
         # The earlier question's frame with the new topic in place of the old one: after
         # "How does FCFS schedule processes?", "and round robin?" asks how round robin does.
         return _swap_topic(_standalone(earlier), new_topic) or _Query(latest)
     if not is_follow_up(latest):
         return _Query(latest)
-    present = {word.lower() for word in _words(latest)}
+    present = {word.lower() for word in words_of(latest)}
     for question in reversed(earlier):
         terms = topic_terms(question)
         if terms:
             missing = [term for term in terms if term.lower() not in present]
             return _Query(f"{latest.strip()} {' '.join(missing)}" if missing else latest)
     return _Query(latest)
-
-
-def elliptic_topic(question: str) -> str | None:
-    """The topic of an elliptic follow-up ("and round robin?", "what about SJF's drawbacks?"):
-    a short question of an opener and then only its topic, maybe with an aspect of it."""
-    matches = list(_WORD.finditer(_normalise(question)))
-    lowered = [match.group().lower() for match in matches]
-    opener = next((o for o in _ELLIPSIS_OPENERS if tuple(lowered[: len(o)]) == o), None)
-    if opener is None or len(lowered) > _SHORT_FOLLOW_UP_WORDS:
-        return None
-    rest = lowered[len(opener) :]
-    if not all(_is_content(word) or word in _ELLIPSIS_FILLERS for word in rest):
-        return None  # "and what is a semaphore?" or "and its cost?": not a bare topic
-    if not any(_is_topic(word) for word in rest):
-        return None
-    named = [m for m in matches[len(opener) :] if _is_content(m.group().lower())]
-    return question[named[0].start() : named[-1].end()]
 
 
 def _swap_topic(frame: _Query, topic: str) -> _Query | None:
@@ -164,8 +100,8 @@ def _swap_topic(frame: _Query, topic: str) -> _Query | None:
 
 def _topic_span(text: str) -> tuple[int, int] | None:
     run: list[re.Match[str]] = []
-    for match in _WORD.finditer(_normalise(text)):
-        if _is_topic(match.group().lower()):
+    for match in WORD.finditer(normalise(text)):
+        if is_topic(match.group().lower()):
             run.append(match)
         elif run:
             break
@@ -184,78 +120,6 @@ def _first_names(run: list[re.Match[str]]) -> list[re.Match[str]]:
         elif names:
             break
     return names
-
-
-def is_follow_up(question: str) -> bool:
-    """Whether a question leans on earlier turns: no topic of its own, a word pointing back
-    ("its", "that", "the latter"), an elliptic question ("and round robin?"), or a short
-    question opening with "and", "what about"..."""
-    words = _words(question)
-    topics = topic_terms(question)
-    if not topics or _refers_back(words) or elliptic_topic(question) is not None:
-        return True
-    lowered = [word.lower() for word in words]
-    return (
-        len(words) <= _SHORT_FOLLOW_UP_WORDS
-        and len(topics) <= 1
-        and _starts_with(lowered, _OPENERS)
-        and not _starts_with(lowered[1:] if lowered[0] == "and" else lowered, _DEFINITIONS)
-    )
-
-
-def topic_terms(question: str) -> list[str]:
-    """The question's topic words in their order, once each: no stopwords, no aspects."""
-    terms: list[str] = []
-    for word in _words(question):
-        if _is_topic(word.lower()) and word.lower() not in {t.lower() for t in terms}:
-            terms.append(word)
-    return terms
-
-
-def _words(text: str) -> list[str]:
-    return _WORD.findall(_normalise(text))
-
-
-def _normalise(text: str) -> str:
-    """Typographic apostrophes made plain; the same length, so match positions still hold."""
-    return text.replace("’", "'")
-
-
-def _is_content(lower: str) -> bool:
-    return lower not in _STOPWORDS and (len(lower) > 1 or lower.isdigit())
-
-
-def _is_topic(lower: str) -> bool:
-    return _is_content(lower) and lower not in _ASPECT_WORDS and lower not in _COURSE_WORDS
-
-
-def _refers_back(words: list[str]) -> bool:
-    """A reference word before any topic word of the question itself: in "what is a zombie
-    and how do I avoid it?", "it" points at the zombie, not at an earlier turn."""
-    lowered = [word.lower() for word in words]
-    for i, word in enumerate(lowered):
-        if _is_topic(word):
-            return False
-        if word in _REFERENCES and _used_as_reference(lowered, i):
-            return True
-    return False
-
-
-def _used_as_reference(lowered: list[str], i: int) -> bool:
-    word = lowered[i]
-    after = lowered[i + 1] if i + 1 < len(lowered) else ""
-    before = lowered[i - 1] if i > 0 else ""
-    if word in {"one", "ones"}:
-        return not _is_content(after)  # "which one is faster?", not "one program"
-    if word == "there":
-        return after not in _BE_VERBS and before not in _BE_VERBS  # not "is there a limit"
-    if word in {"this", "that", "these", "those"}:
-        return after not in _COURSE_WORDS
-    return True
-
-
-def _starts_with(lowered: list[str], prefixes: tuple[tuple[str, ...], ...]) -> bool:
-    return any(tuple(lowered[: len(prefix)]) == prefix for prefix in prefixes)
 
 
 REWRITE_INSTRUCTIONS = (
@@ -347,8 +211,8 @@ def usable_query(text: str, question: str, messages: Sequence[ChatMessage]) -> s
         return None  # several sentences: an answer, not a query
     if not topic_terms(query):
         return None  # "and its disadvantages?" again: the keyword rules do better
-    said = {w.lower() for m in messages for w in _words(m.content)}
-    if not any(_is_content(w.lower()) and w.lower() in said for w in _words(query)):
+    said = {w.lower() for m in messages for w in words_of(m.content)}
+    if not any(is_content(w.lower()) and w.lower() in said for w in words_of(query)):
         return None  # shares no word with the conversation: a topic from nowhere
     return query
 

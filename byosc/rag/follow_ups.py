@@ -1,0 +1,158 @@
+"""Which questions lean on earlier turns, and what their topic words are: word rules, no
+model, for the keyword rewriter (`byosc.rag.conversation`).
+
+A follow-up has no topic of its own ("and its disadvantages?"), points back with a pronoun
+("how do u fix it"), is elliptic ("and round robin?"), or opens as a continuation
+("what if the quantum is huge", "and if I delete the original file?").
+"""
+
+from __future__ import annotations
+
+import re
+
+WORD = re.compile(r"[A-Za-z0-9]+(?:['_+-][A-Za-z0-9]+)*")
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_STOPWORDS = _word_set(
+    """
+    a about above after again against all also am an and another any are as at be because
+    been before being below between both but by can could did do does doing done down during
+    each either else ever every few for from further get gets got had has have having he her
+    here hers him his how i if in into is it it's its itself just least less let like lot lots
+    many may me might more most much must my neither no nor not now of off ok okay on once one
+    ones only or other our out over own please quite rather really same say shall she should
+    so some something such tell than thank thanks that that's the their them then there these
+    they this those through to too under until up us very was we were what what's when where
+    which while who whom whose why will with would yes yet you your
+    define describe explain give mean means meaning meant show
+    """
+)
+
+# Words naming a facet of a topic rather than a topic: "its disadvantages" has no topic.
+ASPECT_WORDS = _word_set(
+    """
+    advantage advantages benefit benefits better compare compared comparison con cons detail
+    details difference differences different differ differs disadvantage disadvantages
+    downside downsides drawback drawbacks elaborate example examples exactly faster happen
+    happens important importance instead issue issues limitation limitations main matter
+    matters need needed pro problem problems pros purpose slower use used uses usage work
+    working works worse
+    """
+)
+
+_REFERENCES = _word_set(
+    "it it's its they them their theirs this that these those there one ones former latter"
+)
+_BE_VERBS = _word_set("is are was were be been isn't aren't")
+# "In this course, ..." points at the course, not at an earlier turn.
+_COURSE_WORDS = _word_set(
+    "course class lecture lectures chapter handout module material slide slides unit"
+)
+_OPENERS = (("and",), ("but",), ("also",), ("why",), ("what", "about"), ("how", "about"))
+_DEFINITIONS = (("what", "is"), ("what", "are"), ("what's",), ("who", "is"), ("define",))
+_SHORT_FOLLOW_UP_WORDS = 6
+# Longest first: "and what about" must not stop at "and".
+_ELLIPSIS_OPENERS = (
+    ("and", "what", "about"),
+    ("and", "how", "about"),
+    ("but", "what", "about"),
+    ("what", "about"),
+    ("how", "about"),
+    ("and",),
+    ("but",),
+)
+# Words an elliptic follow-up may hold besides its topic: "and for the TLB then?".
+_ELLIPSIS_FILLERS = _word_set("a an also for in of on the then too with")
+
+
+def elliptic_topic(question: str) -> str | None:
+    """The topic of an elliptic follow-up ("and round robin?", "what about SJF's drawbacks?"):
+    a short question of an opener and then only its topic, maybe with an aspect of it."""
+    matches = list(WORD.finditer(normalise(question)))
+    lowered = [match.group().lower() for match in matches]
+    opener = next((o for o in _ELLIPSIS_OPENERS if tuple(lowered[: len(o)]) == o), None)
+    if opener is None or len(lowered) > _SHORT_FOLLOW_UP_WORDS:
+        return None
+    rest = lowered[len(opener) :]
+    if not all(is_content(word) or word in _ELLIPSIS_FILLERS for word in rest):
+        return None  # "and what is a semaphore?" or "and its cost?": not a bare topic
+    if not any(is_topic(word) for word in rest):
+        return None
+    named = [m for m in matches[len(opener) :] if is_content(m.group().lower())]
+    return question[named[0].start() : named[-1].end()]
+
+
+def is_follow_up(question: str) -> bool:
+    """Whether a question leans on earlier turns: no topic of its own, a word pointing back
+    ("its", "that", "the latter"), an elliptic question ("and round robin?"), or a short
+    question opening with "and", "what about"..."""
+    words = words_of(question)
+    topics = topic_terms(question)
+    if not topics or _refers_back(words) or elliptic_topic(question) is not None:
+        return True
+    lowered = [word.lower() for word in words]
+    return (
+        len(words) <= _SHORT_FOLLOW_UP_WORDS
+        and len(topics) <= 1
+        and _starts_with(lowered, _OPENERS)
+        and not _starts_with(lowered[1:] if lowered[0] == "and" else lowered, _DEFINITIONS)
+    )
+
+
+def topic_terms(question: str) -> list[str]:
+    """The question's topic words in their order, once each: no stopwords, no aspects."""
+    terms: list[str] = []
+    for word in words_of(question):
+        if is_topic(word.lower()) and word.lower() not in {t.lower() for t in terms}:
+            terms.append(word)
+    return terms
+
+
+def words_of(text: str) -> list[str]:
+    return WORD.findall(normalise(text))
+
+
+def normalise(text: str) -> str:
+    """Typographic apostrophes made plain; the same length, so match positions still hold."""
+    return text.replace("’", "'")
+
+
+def is_content(lower: str) -> bool:
+    return lower not in _STOPWORDS and (len(lower) > 1 or lower.isdigit())
+
+
+def is_topic(lower: str) -> bool:
+    return is_content(lower) and lower not in ASPECT_WORDS and lower not in _COURSE_WORDS
+
+
+def _refers_back(words: list[str]) -> bool:
+    """A reference word before any topic word of the question itself: in "what is a zombie
+    and how do I avoid it?", "it" points at the zombie, not at an earlier turn."""
+    lowered = [word.lower() for word in words]
+    for i, word in enumerate(lowered):
+        if is_topic(word):
+            return False
+        if word in _REFERENCES and _used_as_reference(lowered, i):
+            return True
+    return False
+
+
+def _used_as_reference(lowered: list[str], i: int) -> bool:
+    word = lowered[i]
+    after = lowered[i + 1] if i + 1 < len(lowered) else ""
+    before = lowered[i - 1] if i > 0 else ""
+    if word in {"one", "ones"}:
+        return not is_content(after)  # "which one is faster?", not "one program"
+    if word == "there":
+        return after not in _BE_VERBS and before not in _BE_VERBS  # not "is there a limit"
+    if word in {"this", "that", "these", "those"}:
+        return after not in _COURSE_WORDS
+    return True
+
+
+def _starts_with(lowered: list[str], prefixes: tuple[tuple[str, ...], ...]) -> bool:
+    return any(tuple(lowered[: len(prefix)]) == prefix for prefix in prefixes)
