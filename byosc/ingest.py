@@ -17,6 +17,7 @@ from typing import Protocol
 from byosc.chunk import build_chunks, chunk_sections, context_text, page_titles
 from byosc.domain import Document, FileError, IngestReport, content_hash, document_id
 from byosc.errors import BadFile, NotFound
+from byosc.extract.page_layout import lay_out_pages, navigation_warning
 from byosc.originals import OriginalStore
 from byosc.ports import Catalog, Embedder, Extracted, SearchIndex
 from byosc.settings import ChunkSettings
@@ -75,8 +76,9 @@ def index_document(
     steps.begin("extract")
     extracted = pipeline.extract(data, filename)
     steps.begin("chunk")
+    layout = lay_out_pages(extracted.sections)
     size, overlap = pipeline.chunking.size_chars, pipeline.chunking.overlap_chars
-    pieces = chunk_sections(extracted.sections, size, overlap)
+    pieces = chunk_sections(layout.sections, size, overlap)
     document = Document(
         id=document_id(course_id, digest),
         course_id=course_id,
@@ -86,11 +88,11 @@ def index_document(
         media_type=extracted.media_type,
         sections=len(extracted.sections),
         chunks=len(pieces),
-        warnings=extracted.warnings,
+        warnings=[*extracted.warnings, *navigation_warning(layout.navigation_pages)],
         source_id=origin.source_id if origin else None,
         source_checksum=origin.checksum if origin else None,
     )
-    chunks = build_chunks(course_id, document, pieces, page_titles(extracted.sections))
+    chunks = build_chunks(course_id, document, pieces, page_titles(layout.sections))
     for start in range(0, len(chunks), pipeline.write_batch):
         batch = chunks[start : start + pipeline.write_batch]
         steps.begin("embed", f"{start + len(batch)}/{len(chunks)} chunks")

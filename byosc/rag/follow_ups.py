@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 WORD = re.compile(r"[A-Za-z0-9]+(?:['_+-][A-Za-z0-9]+)*")
+_PUNCTUATION = frozenset(",;:")
+_TOKEN = re.compile(rf"{WORD.pattern}|[,;:]")
 
 
 def _word_set(words: str) -> frozenset[str]:
@@ -29,6 +31,8 @@ _STOPWORDS = _word_set(
     they this those through to too under until up us very was we were what what's when where
     which while who whom whose why will with would yes yet you your
     define describe explain give mean means meaning meant show
+    actually dont doesnt even go goes going gonna hows im isnt pls plz thats tho though thx
+    u ur walk wanna whats wheres whos ya
     """
 )
 
@@ -41,12 +45,23 @@ ASPECT_WORDS = _word_set(
     happens important importance instead issue issues limitation limitations main matter
     matters need needed pro problem problems pros purpose slower use used uses usage work
     working works worse
+    aim formula goal goals idea kind kinds part parts point reason reasons step steps type
+    types
     """
 )
 
 _REFERENCES = _word_set(
     "it it's its they them their theirs this that these those there one ones former latter"
 )
+# Personal pronouns take their antecedent from an earlier clause, never from their own: in
+# "how much time does it waste", "it" is not the time. Demonstratives may be determiners
+# or relatives ("a process that has terminated"), so only a leading one points back.
+_PERSONAL = _word_set("it it's its they them their theirs")
+_CLAUSE_BREAKS = _word_set("and or but so because while whereas although")
+# A question that goes on from the last answer: "what if the quantum is huge",
+# "and if I delete the original file?", "how do we know the burst length tho".
+_CONTINUATIONS = (("what", "if"), ("and", "if"), ("but", "if"), ("and", "what", "if"))
+_CONTINUING_ENDS = _word_set("tho though then")
 _BE_VERBS = _word_set("is are was were be been isn't aren't")
 # "In this course, ..." points at the course, not at an earlier turn.
 _COURSE_WORDS = _word_set(
@@ -88,13 +103,16 @@ def elliptic_topic(question: str) -> str | None:
 
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on earlier turns: no topic of its own, a word pointing back
-    ("its", "that", "the latter"), an elliptic question ("and round robin?"), or a short
-    question opening with "and", "what about"..."""
+    ("its", "that", "the latter"), an elliptic question ("and round robin?"), a question
+    that goes on from the last answer ("what if...", "... tho"), or a short question
+    opening with "and", "what about"..."""
     words = words_of(question)
     topics = topic_terms(question)
-    if not topics or _refers_back(words) or elliptic_topic(question) is not None:
+    if not topics or _refers_back(question) or elliptic_topic(question) is not None:
         return True
     lowered = [word.lower() for word in words]
+    if _starts_with(lowered, _CONTINUATIONS) or lowered[-1] in _CONTINUING_ENDS:
+        return True
     return (
         len(words) <= _SHORT_FOLLOW_UP_WORDS
         and len(topics) <= 1
@@ -129,14 +147,25 @@ def is_topic(lower: str) -> bool:
     return is_content(lower) and lower not in ASPECT_WORDS and lower not in _COURSE_WORDS
 
 
-def _refers_back(words: list[str]) -> bool:
-    """A reference word before any topic word of the question itself: in "what is a zombie
-    and how do I avoid it?", "it" points at the zombie, not at an earlier turn."""
-    lowered = [word.lower() for word in words]
-    for i, word in enumerate(lowered):
+def _refers_back(question: str) -> bool:
+    """A reference word before any topic word of the question itself, or a personal pronoun
+    with no topic word in an earlier clause: in "what is a zombie and how do I avoid it?",
+    "it" points at the zombie, not at an earlier turn; in "how do u fix it", it does."""
+    lowered = [token.lower() for token in _TOKEN.findall(normalise(question))]
+    words = [token for token in lowered if token not in _PUNCTUATION]
+    topic_before, topic_in_clause = False, False
+    for token in lowered:
+        if token in _PUNCTUATION or token in _CLAUSE_BREAKS:
+            topic_before = topic_before or topic_in_clause
+            topic_in_clause = False
+        elif is_topic(token):
+            topic_in_clause = True
+        elif token in _PERSONAL and not topic_before:
+            return True
+    for i, word in enumerate(words):
         if is_topic(word):
             return False
-        if word in _REFERENCES and _used_as_reference(lowered, i):
+        if word in _REFERENCES and _used_as_reference(words, i):
             return True
     return False
 

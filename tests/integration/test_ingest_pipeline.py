@@ -56,3 +56,23 @@ def test_a_changed_file_replaces_its_previous_version(runtime: Runtime) -> None:
 def test_ingesting_into_an_unknown_course_is_refused(runtime: Runtime) -> None:
     with pytest.raises(NotFound):
         runtime.ingestor.ingest("nope", [("a.txt", b"hello")])
+
+
+def test_a_book_pdf_is_searched_by_section_and_its_contents_page_left_out(
+    runtime: Runtime,
+) -> None:
+    contents = "Table of Contents\n" + "\n".join(
+        f"{n} Chapter {n} ........................................ {n + 1}" for n in range(1, 8)
+    )
+    chapter = (
+        "1 Memory\n1.1 Paging\nThe address space is cut into fixed-size blocks.\n"
+        "1.2 Segmentation\nVariable-size regions named by the program."
+    )
+    pdf = make_pdf([contents, chapter])
+    report = runtime.ingestor.ingest("cs1", [("book.pdf", pdf)])
+    (document,) = report.documents
+    assert document.warnings == ["page 1 is a table of contents or an index: not searched"]
+    hits = runtime.chat.search("cs1", "fixed-size blocks of the address space", 10)
+    assert all(hit.chunk.page == 2 for hit in hits)
+    assert hits[0].chunk.heading == "1 Memory > 1.1 Paging"
+    assert hits[0].chunk.context.endswith("1 Memory > 1.1 Paging")

@@ -51,6 +51,45 @@ def test_a_follow_up_carries_the_topic_of_the_previous_question(
     assert topic in query
 
 
+@pytest.mark.parametrize(
+    ("first", "follow_up", "topic"),
+    [
+        # A personal pronoun in the same clause as the question's own words points back.
+        ("whats a context switch", "how much time does it waste", "context switch"),
+        ("what is thrashing", "how do u fix it", "thrashing"),
+        ("What is a TreeNode?", "what traits does it have", "TreeNode"),
+        # A question going on from the last answer.
+        ("explain round robin scheduling", "what if the quantum is huge", "round robin"),
+        ("what is a hard link", "and if i delete the original file?", "hard link"),
+        ("sjf scheduling", "how do we even know the burst length tho", "sjf"),
+        # Chat-speak and relational words are not topics.
+        ("what is the bankers algorithm", "can u go through the example", "bankers"),
+        ("What is MapReduce?", "what are the steps", "MapReduce"),
+    ],
+)
+def test_pronouns_in_their_own_clause_and_continuations_carry_the_topic(
+    first: str, follow_up: str, topic: str
+) -> None:
+    assert is_follow_up(follow_up)
+    query = rewrite(first, follow_up)
+    assert query.startswith(follow_up) and topic in query
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When a process forks, does it copy its memory?",
+        "What does fork return and when does it fail?",
+        "What traits does an ObjectColumn have?",
+    ],
+)
+def test_a_pronoun_with_its_antecedent_in_an_earlier_clause_stays_standalone(
+    question: str,
+) -> None:
+    assert not is_follow_up(question)
+    assert rewrite("What is paging?", question) == question
+
+
 def test_the_carried_topic_keeps_the_words_of_multiword_terms_in_order() -> None:
     query = rewrite("What is round robin scheduling?", "and its disadvantages?")
     assert query == "and its disadvantages? round robin scheduling"
