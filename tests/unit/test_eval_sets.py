@@ -218,7 +218,14 @@ REAL_DECKS = Path(__file__).resolve().parents[2] / "examples" / "real-decks" / "
 REAL_DECK_PAGES = {"traits_ui_slides.pdf": 122, "blockwise-watersheds-slides.pdf": 20}
 # What a question asks for, and how a student writes it when hurried.
 REAL_DECK_CONTENT_KINDS = {"definition", "fact", "how-to", "list", "paraphrase", "code"}
-REAL_DECK_KINDS = REAL_DECK_CONTENT_KINDS | {"terse", "typo", "unanswerable"}
+# Follow-ups and new topics carry the earlier question in `history`.
+REAL_DECK_KINDS = REAL_DECK_CONTENT_KINDS | {
+    "terse",
+    "typo",
+    "unanswerable",
+    "follow-up",
+    "new-topic",
+}
 
 
 def real_decks() -> tuple[dict[str, str], list[dict[str, Any]], list[tuple[str, str, int]]]:
@@ -273,3 +280,11 @@ def test_real_decks_set_meets_its_floors_over_both_decks() -> None:
     assert counts["unanswerable"] >= 10
     decks = Counter(passage.split("#")[0] for _, passage, score in labels if score == 2)
     assert set(decks) == set(REAL_DECK_PAGES)
+
+
+def test_real_decks_follow_ups_and_new_topics_come_after_an_earlier_question() -> None:
+    _, questions, _ = real_decks()
+    for q in questions:
+        history = q["metadata"].get("history", [])
+        in_conversation = q["metadata"]["kind"] in {"follow-up", "new-topic"}
+        assert bool(history) == in_conversation, q["_id"]
