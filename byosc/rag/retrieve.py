@@ -44,7 +44,7 @@ class Retriever:
 
     def retrieve(self, course_id: str, query: str, limit: int) -> Retrieved:
         """The course's `limit` best chunks for the query, by the settings' mode and reranking."""
-        lexical = self._corrected(course_id, query)
+        lexical = self.corrected(course_id, query)
         vector = self.embedder.embed_query(lexical if self.rag.spelling == "both" else query)
         depth = max(limit, self.rag.candidates)
         if self.rag.mode == "hybrid" and self.rag.fusion == "pages":
@@ -67,8 +67,15 @@ class Retriever:
     def _fused_by_page(
         self, course_id: str, vector: list[float], text: str, depth: int
     ) -> list[ScoredChunk]:
-        """Dense and BM25 rankings, each as deep as the engine's hybrid prefetch, fused page
-        by page here (byosc.rag.fusion)."""
+        """Dense and BM25 rankings fused page by page here (byosc.rag.fusion)."""
+        sides, cosine = self.rankings(course_id, vector, text, depth)
+        return fuse_pages(sides, cosine)[:depth]
+
+    def rankings(
+        self, course_id: str, vector: list[float], text: str, depth: int
+    ) -> tuple[list[list[ScoredChunk]], dict[str, float]]:
+        """The dense and the BM25 ranking, each as deep as the engine's hybrid prefetch, and
+        every chunk's cosine to the query: what page fusion fuses."""
         # Imported here: it loads the index library, which the gateway image (whose CLI
         # imports the chat) does not have.
         from byosc.index.points import prefetch_limit
@@ -83,9 +90,10 @@ class Retriever:
             for mode in ("dense", "sparse")
         ]
         cosine = {c.chunk.id: c.relevance or 0.0 for side in sides for c in side}
-        return fuse_pages(sides, cosine)[:depth]
+        return sides, cosine
 
-    def _corrected(self, course_id: str, query: str) -> str:
+    def corrected(self, course_id: str, query: str) -> str:
+        """The query as BM25 sees it: spelling corrected, when the settings say so."""
         if self.speller is None or self.rag.spelling == "off" or self.rag.mode == "dense":
             return query
         return self.speller.correct(course_id, query)
