@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import RESULTS, write_result
 
 from byosc.bootstrap import open_embedder
-from byosc.chunk import build_chunks, chunk_sections
 from byosc.datasets.split import assign_splits
 from byosc.domain import Chunk, Document, content_hash, document_id
 from byosc.extract import extract_file
+from byosc.ingest import cut_sections
 from byosc.instructions.extractive import ExtractiveGenerator
 from byosc.instructions.gate import QualityGate
 from byosc.instructions.models import InstructionPair, Rejection
@@ -67,10 +67,8 @@ def course_chunks(path: Path, settings: Settings) -> tuple[list[Chunk], dict[int
         content_hash=digest,
         media_type=extracted.media_type,
     )
-    size, overlap = settings.chunking.size_chars, settings.chunking.overlap_chars
-    pieces = chunk_sections(extracted.sections, size, overlap)
     pages = {s.page: s.text for s in extracted.sections if s.page is not None}
-    return build_chunks(course, document, pieces), pages
+    return cut_sections(extracted, settings.chunking).chunks(document), pages
 
 
 def is_content_page(text: str) -> bool:

@@ -15,7 +15,15 @@ from pathlib import Path
 from typing import Protocol
 
 from byosc.chunk import build_chunks, chunk_sections, context_text, page_titles
-from byosc.domain import Document, FileError, IngestReport, content_hash, document_id
+from byosc.domain import (
+    Chunk,
+    Document,
+    FileError,
+    IngestReport,
+    Section,
+    content_hash,
+    document_id,
+)
 from byosc.errors import BadFile, NotFound
 from byosc.extract.page_layout import lay_out_pages, navigation_warning
 from byosc.originals import OriginalStore
@@ -58,6 +66,26 @@ class Origin:
     checksum: str | None = None
 
 
+@dataclass(frozen=True)
+class Cut:
+    """A file's sections laid out (`page_layout`) and cut into pieces to embed."""
+
+    sections: list[Section]
+    pieces: list[Section]
+    warnings: list[str]
+
+    def chunks(self, document: Document) -> list[Chunk]:
+        return build_chunks(document.course_id, document, self.pieces, page_titles(self.sections))
+
+
+def cut_sections(extracted: Extracted, chunking: ChunkSettings) -> Cut:
+    """What ingest embeds of an extracted file: shared with the instruction benchmarks."""
+    layout = lay_out_pages(extracted.sections)
+    pieces = chunk_sections(layout.sections, chunking.size_chars, chunking.overlap_chars)
+    warnings = [*extracted.warnings, *navigation_warning(layout.navigation_pages)]
+    return Cut(layout.sections, pieces, warnings)
+
+
 def index_document(
     pipeline: Pipeline,
     course_id: str,
@@ -76,9 +104,7 @@ def index_document(
     steps.begin("extract")
     extracted = pipeline.extract(data, filename)
     steps.begin("chunk")
-    layout = lay_out_pages(extracted.sections)
-    size, overlap = pipeline.chunking.size_chars, pipeline.chunking.overlap_chars
-    pieces = chunk_sections(layout.sections, size, overlap)
+    cut = cut_sections(extracted, pipeline.chunking)
     document = Document(
         id=document_id(course_id, digest),
         course_id=course_id,
@@ -87,12 +113,12 @@ def index_document(
         content_hash=digest,
         media_type=extracted.media_type,
         sections=len(extracted.sections),
-        chunks=len(pieces),
-        warnings=[*extracted.warnings, *navigation_warning(layout.navigation_pages)],
+        chunks=len(cut.pieces),
+        warnings=cut.warnings,
         source_id=origin.source_id if origin else None,
         source_checksum=origin.checksum if origin else None,
     )
-    chunks = build_chunks(course_id, document, pieces, page_titles(layout.sections))
+    chunks = cut.chunks(document)
     for start in range(0, len(chunks), pipeline.write_batch):
         batch = chunks[start : start + pipeline.write_batch]
         steps.begin("embed", f"{start + len(batch)}/{len(chunks)} chunks")
