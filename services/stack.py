@@ -109,10 +109,18 @@ class Stack:
             return [sys.executable, "-m", "services.ingest.beat"]
         return [sys.executable, "-m", f"services.{service}", "--port", str(self.ports[service])]
 
+    def log_path(self, service: str) -> Path:
+        return (self.log_dir or self.data_dir / "logs") / f"{service}.log"
+
+    def exited(self) -> dict[str, int]:
+        """Services started and not stopped since that are no longer running, with their exit
+        codes (a negative code is the signal that ended the process)."""
+        return {name: code for name, p in self.processes.items() if (code := p.poll()) is not None}
+
     def start(self, service: str, timeout_s: float = 120.0) -> None:
-        log_dir = self.log_dir or self.data_dir / "logs"
-        log_dir.mkdir(parents=True, exist_ok=True)
-        log = (log_dir / f"{service}.log").open("ab")
+        log_path = self.log_path(service)
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = log_path.open("ab")
         # Each service leads its own process group, so stopping it reaches its children
         # (a worker's pool) too.
         self.processes[service] = subprocess.Popen(
@@ -171,13 +179,13 @@ class Stack:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.processes[service].poll() is not None:
-                raise RuntimeError(f"{service} exited; see its log in {self.data_dir}/logs")
+                raise RuntimeError(f"{service} exited; see its log in {self.log_path(service)}")
             if self._healthy(service):
                 return
             time.sleep(0.2)
         raise RuntimeError(
             f"{service} did not become healthy within {timeout_s:.0f}s; "
-            f"see its log in {self.data_dir}/logs"
+            f"see its log in {self.log_path(service)}"
         )
 
     def _healthy(self, service: str) -> bool:

@@ -27,6 +27,10 @@ TRAINING_ENV = {
     "BYOSC_TRAINING__EVAL__MAX_PAIRS": "2",
     "BYOSC_TRAINING__EVAL__MAX_NEW_TOKENS": "8",
 }
+# How much of a service's log a failure shows: enough for the last task and its traceback.
+LOG_TAIL_LINES = 40
+# The shared stack once it runs, for the failure reports below.
+_SHARED: list[Stack] = []
 
 
 def free_port() -> int:
@@ -45,9 +49,45 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     )
     try:
         running.start_all()
+        _SHARED.append(running)
         yield running
     finally:
+        _SHARED.clear()
         running.stop_all()
+
+
+def log_tail(stack: Stack, service: str, lines: int = LOG_TAIL_LINES) -> str:
+    path = stack.log_path(service)
+    if not path.exists():
+        return f"({path} is missing)"
+    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+
+def died(stack: Stack) -> str:
+    """What the shared stack's dead processes said last; empty while all of them run."""
+    return "\n\n".join(
+        f"{service} exited with {code}; the end of its log:\n{log_tail(stack, service)}"
+        for service, code in stack.exited().items()
+    )
+
+
+@pytest.fixture(autouse=True)
+def _shared_stack_whole(request: pytest.FixtureRequest) -> None:
+    """A test on the shared stack starts only with all its processes running: one that died
+    would fail every later test, each after waiting out its own timeout (half an hour in
+    all), with no word of why; this fails them at once and says which one and why."""
+    if "stack" in request.fixturenames and _SHARED and (dead := died(_SHARED[0])):
+        pytest.fail(f"a process of the shared e2e stack has died:\n{dead}", pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """A failed test on the shared stack reports the end of the job worker's log: jobs that
+    stay queued or fail show there why."""
+    report = yield
+    if report.failed and _SHARED and "stack" in getattr(item, "fixturenames", ()):
+        report.sections.append(("shared stack: worker log (end)", log_tail(_SHARED[0], "worker")))
+    return report
 
 
 @pytest.fixture(scope="package")

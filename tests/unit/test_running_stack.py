@@ -56,3 +56,25 @@ def test_make_up_announces_its_data_directory_while_it_runs(
     services.stack.main([])
     assert seen == [data_dir]
     assert running_stack_dir(home) is None
+
+
+def test_a_stack_names_its_services_that_died_with_their_exit_codes(tmp_path: Path) -> None:
+    stack = services.stack.Stack(data_dir=tmp_path)
+    scripts = {
+        "worker": "raise SystemExit(3)",
+        "beat": "import os; os.kill(os.getpid(), 9)",
+        "ingest": "import time; time.sleep(60)",
+    }
+    # Each in its own process group, as the stack starts them (a kill reaches the group).
+    stack.processes = {
+        name: subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+        for name, script in scripts.items()
+    }
+    for name in ("worker", "beat"):
+        stack.processes[name].wait(timeout=30)
+    try:
+        assert stack.exited() == {"worker": 3, "beat": -9}
+    finally:
+        stack.kill("ingest")
+    assert stack.exited() == {"worker": 3, "beat": -9}  # a service stopped on purpose is not
+    assert stack.log_path("worker") == tmp_path / "logs" / "worker.log"
