@@ -15,6 +15,7 @@ from celery import Celery
 
 from byosc.jobs.settings import QueueName, TimeLimits
 from byosc.settings import Settings
+from services.common import filesystem_broker
 from services.common.job_request_ids import carry_request_ids
 
 REFRESH_COURSE = "ingest.refresh_course"
@@ -132,6 +133,8 @@ def configure_celery(app: Celery, settings: Settings) -> Celery:
     broker, transport_options = broker_settings(settings)
     app.conf.update(
         broker_url=broker,
+        # Embedded: kombu's filesystem transport with whole messages (filesystem_broker).
+        broker_transport=filesystem_broker.TRANSPORT if uses_filesystem_broker(settings) else None,
         broker_transport_options=transport_options,
         broker_connection_retry_on_startup=True,
         result_backend=result_backend(settings),

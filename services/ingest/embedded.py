@@ -49,8 +49,11 @@ class EmbeddedWorker:
         return self.process is not None
 
     def alive(self) -> bool:
-        """False once a worker this command started has exited."""
-        return self.process is None or self.process.poll() is None
+        """False once no worker will take the command's job: the one it started has exited,
+        or (embedded) the one already running on the data directory is gone."""
+        if self.process is not None:
+            return self.process.poll() is None
+        return not uses_filesystem_broker(self.settings) or worker_running(self.settings)
 
     def stop(self) -> None:
         process, self.process = self.process, None

@@ -4,10 +4,8 @@ SQLite, on a worker the command starts for the job and stops after it."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,37 +16,19 @@ from byosc.index.edge import EdgeIndex
 from byosc.settings import Settings
 from cli.main import app
 from services.ingest.presence import worker_running
+from tests.support.cli_course import BYOSC, cli_env, course_of
 from tests.support.pdfs import make_pdf
-
-BYOSC = str(Path(sys.executable).parent / "byosc")
 
 
 @pytest.fixture
 def env(tmp_path: Path, byosc_home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    values = {
-        "BYOSC_HOME": str(byosc_home),
-        "BYOSC_DATA_DIR": str(tmp_path / "data"),
-        "BYOSC_SOURCES__ALLOWED_ROOTS": json.dumps([str(tmp_path / "sources")]),
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    return {**os.environ, **values}
-
-
-def _course_of(tmp_path: Path, files: dict[str, bytes]) -> None:
-    """Course "os" synced from a folder holding `files`."""
-    material = tmp_path / "sources" / "material"
-    material.mkdir(parents=True)
-    for name, data in files.items():
-        (material / name).write_bytes(data)
-    created = CliRunner().invoke(app, ["courses", "create", "os", "--source-path", str(material)])
-    assert created.exit_code == 0, created.output
+    return cli_env(tmp_path, byosc_home, monkeypatch)
 
 
 def test_refresh_runs_on_a_worker_it_starts_and_exits_2_when_a_file_fails(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    _course_of(
+    course_of(
         tmp_path,
         {
             "notes.md": b"# Paging\n\nA page is a fixed-size block.\n",
@@ -95,7 +75,7 @@ def test_a_source_folder_outside_the_allowed_roots_is_refused(
 def test_refresh_into_a_log_prints_plain_progress_lines(
     tmp_path: Path, env: dict[str, str]
 ) -> None:
-    _course_of(
+    course_of(
         tmp_path,
         {
             "paging.md": b"# Paging\n\nA page is a fixed-size block of memory.\n",
