@@ -8,6 +8,7 @@ name no reader takes and renamed into place (a rename within a folder is atomic)
 claimed by a rename into the processed folder beside the queue (kombu moves it to /tmp,
 a copy where that is another file system). A payload that still cannot be read, a file
 someone else left in the folder, is set aside and logged instead of ending the worker.
+A queue's binding file, which kombu also creates before writing, is read again while empty.
 
 Message names start with the wall clock in nanoseconds, zero-padded, so the folder's
 sorted order is the order they were sent (kombu's unpadded monotonic milliseconds sort
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 PARTIAL_SUFFIX = ".partial"
 # A message no reader could decode, kept in the processed folder for a person to look at.
 REJECTED_SUFFIX = ".rejected"
+# kombu creates a queue's binding file and then writes it: a reader that finds it empty
+# reads again, this many times this far apart, before the error stands.
+TABLE_READS = 50
+TABLE_REREAD_S = 0.02
 # For Celery's `broker_transport`: the class path kombu resolves.
 TRANSPORT = f"{__name__}:Transport"
 
@@ -44,6 +49,14 @@ def message_name(queue: str) -> str:
 
 
 class Channel(filesystem.Channel):
+    def get_table(self, exchange: str) -> Any:
+        for _ in range(TABLE_READS - 1):
+            try:
+                return super().get_table(exchange)
+            except ValueError:
+                time.sleep(TABLE_REREAD_S)
+        return super().get_table(exchange)
+
     # kombu's two bases name the payload differently (message, payload); it passes it by
     # position.
     def _put(self, queue: str, message: Any, **kwargs: Any) -> None:  # type: ignore[override]

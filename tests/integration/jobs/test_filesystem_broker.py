@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from queue import Empty
@@ -99,3 +100,17 @@ def test_a_command_watching_a_job_sees_when_the_running_worker_is_gone(settings:
         assert not watcher.started and watcher.alive()
         presence.close()  # the worker died: the kernel dropped its lock
         assert not watcher.alive()
+
+
+def test_a_binding_file_found_empty_is_read_again_once_written(
+    connection: Connection, settings: Settings
+) -> None:
+    with connection.SimpleQueue("cpu") as queue:
+        table = settings.queue_path / "control" / "cpu.exchange"
+        written = table.read_bytes()
+        table.write_bytes(b"")  # as kombu leaves it between creating and writing it
+        writer = threading.Timer(0.2, table.write_bytes, args=(written,))
+        writer.start()
+        queue.put({"n": 3})  # routing reads the binding
+        writer.join()
+        assert queue.get(timeout=1).payload == {"n": 3}
