@@ -48,6 +48,11 @@ def message_name(queue: str) -> str:
     return f"{time.time_ns():020d}_{uuid.uuid4()}.{queue}.msg"
 
 
+def is_message_of(name: str, queue: str) -> bool:
+    """Whether a file in the queue folder is a whole message waiting in `queue`."""
+    return name.partition(".")[2] == f"{queue}.msg"
+
+
 class Channel(filesystem.Channel):
     def get_table(self, exchange: str) -> Any:
         for _ in range(TABLE_READS - 1):
@@ -70,10 +75,9 @@ class Channel(filesystem.Channel):
             raise ChannelError(f"Cannot add file {str(final)!r} to directory") from exc
 
     def _get(self, queue: str, timeout: float | None = None) -> Any:
-        wanted = f"{queue}.msg"
         incoming, processed = Path(self.data_folder_in), Path(self.processed_folder)
         for name in sorted(os.listdir(incoming)):
-            if name.partition(".")[2] != wanted:
+            if not is_message_of(name, queue):
                 continue
             claimed = processed / name
             try:

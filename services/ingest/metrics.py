@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 from byosc.domain import JobKind, JobState
 from byosc.jobs.tables import jobs
 from byosc.settings import Settings
+from services.common.filesystem_broker import is_message_of
 from services.common.jobqueue import QUEUE_OF, broker_settings, uses_filesystem_broker
 
 log = logging.getLogger(__name__)
@@ -78,12 +79,11 @@ class QueueDepthCollector(Collector):
 
 
 def waiting_files(folder: Path) -> Callable[[str], int]:
-    """kombu's filesystem transport keeps each waiting message as a file
-    `<time>_<uuid>.<queue>.msg` and moves it away when a worker takes it."""
+    """The embedded broker keeps each waiting message as a file `<time>_<uuid>.<queue>.msg`
+    and moves it away when a worker takes it (services/common/filesystem_broker.py)."""
 
     def waiting(queue: str) -> int:
-        suffix = f"{queue}.msg"
-        return sum(1 for name in os.listdir(folder) if name.partition(".")[2] == suffix)
+        return sum(1 for name in os.listdir(folder) if is_message_of(name, queue))
 
     return waiting
 
